@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "swift-mapped-buffer",
+  products: [
+    .library(name: "ByteBuffer", targets: ["ByteBuffer"]),
+    .library(name: "MappedBuffer", targets: ["MappedBuffer"]),
+    .library(name: "RegexSearch", targets: ["RegexSearch"]),
+    .executable(name: "mmgrep", targets: ["mmgrep"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CPCRE2",
+      pkgConfig: "libpcre2-8",
+      providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
+    ),
+    // Bulk scans of mapped memory under a SIGBUS guard (needs sigsetjmp: C only).
+    .target(name: "CScanGuard"),
+    .target(
+      name: "ByteBuffer",
+      dependencies: ["CScanGuard", .product(name: "SystemPackage", package: "swift-system")]
+    ),
+    .target(
+      name: "MappedBuffer",
+      dependencies: ["ByteBuffer", "CScanGuard", .product(name: "SystemPackage", package: "swift-system")]
+    ),
+    .target(name: "RegexSearch", dependencies: ["ByteBuffer", "CPCRE2", "CScanGuard"]),
+    .executableTarget(
+      name: "mmgrep",
+      dependencies: [
+        "ByteBuffer", "MappedBuffer", "RegexSearch",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    .target(
+      name: "TestSupport",
+      dependencies: ["ByteBuffer", "MappedBuffer", .product(name: "SystemPackage", package: "swift-system")],
+      path: "Tests/TestSupport"
+    ),
+    .testTarget(name: "ByteBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
+    .testTarget(name: "MappedBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
+    .testTarget(name: "RegexSearchTests", dependencies: ["RegexSearch", "ByteBuffer", "MappedBuffer", "TestSupport"]),
+    .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,196 @@
+#define _GNU_SOURCE
+#include "CScanGuard.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+
+typedef struct {
+  sigjmp_buf env;
+  const char *lo1, *hi1, *lo2, *hi2;
+  const void *fault;
+} csg_frame;
+
+// The frame of the guarded call running on this thread, or NULL. Written
+// before the scan starts, so the handler never allocates TLS.
+static __thread csg_frame *volatile csg_current;
+
+static struct sigaction csg_previous;
+static pthread_once_t csg_once = PTHREAD_ONCE_INIT;
+
+static int csg_contains(const csg_frame *f, const char *a) {
+  return (a >= f->lo1 && a < f->hi1) || (a >= f->lo2 && a < f->hi2);
+}
+
+static void csg_handler(int sig, siginfo_t *info, void *ucontext) {
+  csg_frame *f = csg_current;
+  if (f != NULL && info != NULL && csg_contains(f, (const char *)info->si_addr)) {
+    f->fault = info->si_addr;
+    csg_current = NULL;
+    // SA_NODEFER keeps SIGBUS unblocked, so jumping without restoring the
+    // mask (sigsetjmp(env, 0): no syscall per guarded call) is safe.
+    siglongjmp(f->env, 1);
+  }
+  // Not ours: behave exactly as if our handler were not there.
+  if (csg_previous.sa_flags & SA_SIGINFO) {
+    if (csg_previous.sa_sigaction != NULL) { csg_previous.sa_sigaction(sig, info, ucontext); return; }
+  } else if (csg_previous.sa_handler == SIG_IGN) {
+    // Ignoring a synchronous SIGBUS would re-fault forever; fall through to default.
+  } else if (csg_previous.sa_handler != SIG_DFL && csg_previous.sa_handler != NULL) {
+    csg_previous.sa_handler(sig);
+    return;
+  }
+  // Default action: restore it and return; the faulting access runs again and
+  // the kernel delivers SIGBUS with its default action (terminate, core).
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, NULL);
+}
+
+static void csg_install_once(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = csg_handler;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, &csg_previous);
+}
+
+void csg_install(void) { pthread_once(&csg_once, csg_install_once); }
+
+int csg_guarded_call(void (*fn)(void *), void *context,
+                     const void *lo1, size_t len1, const void *lo2, size_t len2,
+                     const void **fault) {
+  csg_install();
+  csg_frame frame;
+  frame.lo1 = (const char *)lo1;
+  frame.hi1 = (const char *)lo1 + (lo1 ? len1 : 0);
+  frame.lo2 = (const char *)lo2;
+  frame.hi2 = (const char *)lo2 + (lo2 ? len2 : 0);
+  frame.fault = NULL;
+  csg_frame *volatile outer = csg_current;  // guarded calls may nest
+  if (sigsetjmp(frame.env, 0) != 0) {
+    csg_current = outer;
+    if (fault) *fault = frame.fault;
+    return CSG_FAULT;
+  }
+  csg_current = &frame;
+  fn(context);
+  csg_current = outer;
+  return CSG_OK;
+}
+
+// ---- the scans -------------------------------------------------------------
+
+typedef struct {
+  const unsigned char *p, *needle;
+  void *dst;
+  size_t n, m, page;
+  unsigned char byte;
+  ptrdiff_t result;
+  size_t count;
+} csg_scan;
+
+static void run_memchr(void *c) {
+  csg_scan *s = c;
+  const unsigned char *r = s->n ? memchr(s->p, s->byte, s->n) : NULL;
+  s->result = r ? r - s->p : -1;
+}
+static void run_memrchr(void *c) {
+  csg_scan *s = c;
+  const unsigned char *r = s->n ? memrchr(s->p, s->byte, s->n) : NULL;
+  s->result = r ? r - s->p : -1;
+}
+static void run_memmem(void *c) {
+  csg_scan *s = c;
+  if (s->m == 0) { s->result = 0; return; }
+  const unsigned char *r = s->n >= s->m ? memmem(s->p, s->n, s->needle, s->m) : NULL;
+  s->result = r ? r - s->p : -1;
+}
+static void run_memrmem(void *c) {
+  csg_scan *s = c;
+  if (s->m == 0) { s->result = (ptrdiff_t)s->n; return; }
+  s->result = -1;
+  if (s->n < s->m) return;
+  unsigned char first = s->needle[0];
+  size_t limit = s->n - s->m + 1;  // candidate starts are [0, limit)
+  while (limit > 0) {
+    const unsigned char *r = memrchr(s->p, first, limit);
+    if (r == NULL) return;
+    if (memcmp(r, s->needle, s->m) == 0) { s->result = r - s->p; return; }
+    limit = (size_t)(r - s->p);
+  }
+}
+static void run_memmove(void *c) {
+  csg_scan *s = c;
+  if (s->n) memmove(s->dst, s->p, s->n);
+}
+static void run_memset(void *c) {
+  csg_scan *s = c;
+  if (s->n) memset(s->dst, s->byte, s->n);
+}
+static void run_count(void *c) {
+  csg_scan *s = c;
+  const unsigned char *p = s->p, *end = s->p + s->n;
+  size_t count = 0;
+  while (p < end) {
+    const unsigned char *r = memchr(p, s->byte, (size_t)(end - p));
+    if (r == NULL) break;
+    count++;
+    p = r + 1;
+  }
+  s->count = count;
+}
+static void run_touch(void *c) {
+  csg_scan *s = c;
+  volatile unsigned char sink = 0;
+  for (size_t i = 0; i < s->n; i += s->page) sink ^= s->p[i];
+  if (s->n) sink ^= s->p[s->n - 1];
+  (void)sink;
+}
+
+int csg_memchr(const void *p, size_t n, unsigned char byte, ptrdiff_t *result, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .byte = byte};
+  int rc = csg_guarded_call(run_memchr, &s, p, n, NULL, 0, fault);
+  *result = s.result;
+  return rc;
+}
+int csg_memrchr(const void *p, size_t n, unsigned char byte, ptrdiff_t *result, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .byte = byte};
+  int rc = csg_guarded_call(run_memrchr, &s, p, n, NULL, 0, fault);
+  *result = s.result;
+  return rc;
+}
+int csg_memmem(const void *p, size_t n, const void *needle, size_t m, ptrdiff_t *result, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .needle = needle, .m = m};
+  int rc = csg_guarded_call(run_memmem, &s, p, n, NULL, 0, fault);
+  *result = s.result;
+  return rc;
+}
+int csg_memrmem(const void *p, size_t n, const void *needle, size_t m, ptrdiff_t *result, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .needle = needle, .m = m};
+  int rc = csg_guarded_call(run_memrmem, &s, p, n, NULL, 0, fault);
+  *result = s.result;
+  return rc;
+}
+int csg_memmove(void *dst, const void *src, size_t n, const void **fault) {
+  csg_scan s = {.p = src, .dst = dst, .n = n};
+  return csg_guarded_call(run_memmove, &s, src, n, dst, n, fault);
+}
+int csg_memset(void *p, unsigned char byte, size_t n, const void **fault) {
+  csg_scan s = {.dst = p, .n = n, .byte = byte};
+  return csg_guarded_call(run_memset, &s, p, n, NULL, 0, fault);
+}
+int csg_count_byte(const void *p, size_t n, unsigned char byte, size_t *count, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .byte = byte};
+  int rc = csg_guarded_call(run_count, &s, p, n, NULL, 0, fault);
+  *count = s.count;
+  return rc;
+}
+int csg_touch_pages(const void *p, size_t n, size_t page_size, const void **fault) {
+  csg_scan s = {.p = p, .n = n, .page = page_size ? page_size : 4096};
+  return csg_guarded_call(run_touch, &s, p, n, NULL, 0, fault);
+}

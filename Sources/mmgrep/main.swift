@@ -1,0 +1,3 @@
+import RegexSearch
+import MappedBuffer
+print("mmgrep")
