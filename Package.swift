@@ -38,6 +38,8 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
+    // Writes the deterministic sample log the README's first command searches.
+    .executableTarget(name: "samplelog", path: "Sources/samplelog"),
     .target(
       name: "TestSupport",
       dependencies: ["ByteBuffer", "MappedBuffer", .product(name: "SystemPackage", package: "swift-system")],
