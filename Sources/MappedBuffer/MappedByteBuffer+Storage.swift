@@ -1,0 +1,169 @@
+import ByteBuffer
+import SystemPackage
+
+extension MappedByteBuffer {
+  // MARK: - Size
+
+  /// The size of the file behind the buffer now (Python: `size()`).
+  ///
+  /// This is the file's size from `fstat(2)`, which may differ from
+  /// ``count``: a mapping with an offset or a length covers part of the file,
+  /// and another process may have resized it. For a shared memory object it
+  /// is the object's size; for anonymous memory it is ``count``.
+  ///
+  /// - Returns: The size in bytes.
+  /// - Throws: `ByteBufferError.closed` after ``close()``, or `.system` when
+  ///   `fstat(2)` fails.
+  public func size() throws(ByteBufferError) -> Int {
+    let (descriptor, count) = try state.withLock { state throws(ByteBufferError) in
+      guard !state.isClosed else { throw .closed(path: path) }
+      return (state.descriptor, state.count)
+    }
+    guard descriptor != -1 else { return count }
+    do throws(Errno) {
+      // The descriptor may have been closed by a concurrent close(); fstat
+      // then fails with EBADF, reported as an error rather than a crash.
+      return try sysStatus(of: descriptor).size
+    } catch {
+      throw .system(operation: "stat", path: path, errno: error.rawValue)
+    }
+  }
+
+  // MARK: - Flush
+
+  /// Writes the changed bytes in `range` (the whole buffer when `nil`) back
+  /// to the file (Python: `flush([offset, size])`). Calls `msync(2)`.
+  ///
+  /// The start of the range is rounded down to a page boundary for
+  /// `msync(2)` (Python requires the caller to pass an aligned offset), so
+  /// a few bytes before `range` may be written too. An empty range does
+  /// nothing. As in CPython, a ``Access-swift.enum/read`` or
+  /// ``Access-swift.enum/copy`` mapping has nothing to write back: after the
+  /// range check, flushing it does nothing. Anonymous and raw-flag mappings
+  /// are synced like any other.
+  ///
+  /// - Parameters:
+  ///   - range: The bytes to write back; must lie within `0...count`.
+  ///     `nil` means all.
+  ///   - mode: ``FlushMode/synchronous`` (`MS_SYNC`, the default through the
+  ///     protocol's `flush()`) waits for the data to reach the device;
+  ///     ``FlushMode/asynchronous`` (`MS_ASYNC`) only schedules the write.
+  /// - Throws: `ByteBufferError.closed` after ``close()``,
+  ///   `.outOfRange(operation: "flush", ...)` for a range outside the buffer
+  ///   (Python: ValueError "flush values out of range"), `.system(operation:
+  ///   "flush", ...)` when `msync(2)` fails.
+  public func flush(_ range: Range<Int>?, mode: FlushMode) throws(ByteBufferError) {
+    try withCheckedPages(range, operation: "flush") { (address, length) throws(ByteBufferError) in
+      if access == .read || access == .copy { return }
+      do throws(Errno) {
+        try sysSync(address, length: length, wait: mode == .synchronous)
+      } catch {
+        throw .system(operation: "flush", path: path, errno: error.rawValue)
+      }
+    }
+  }
+
+  /// Checks that `range` lies in `0...count` and calls `body` with the
+  /// page-aligned start and the length of the mapped pages that hold it,
+  /// as a registered access. `body` is not called for an empty range.
+  func withCheckedPages(
+    _ range: Range<Int>?, operation: String,
+    _ body: (UnsafeMutableRawPointer, Int) throws(ByteBufferError) -> Void
+  ) throws(ByteBufferError) {
+    let (start, count) = try beginAccess(operation: operation, writing: false)
+    defer { endAccess() }
+    let range = range ?? 0..<count
+    guard range.lowerBound >= 0, range.upperBound <= count else {
+      throw .outOfRange(
+        operation: operation, offset: range.lowerBound, length: range.count, count: count)
+    }
+    guard let start, !range.isEmpty else { return }
+    // Safe because the mapping starts `alignmentDelta` bytes below `start`,
+    // at a page boundary.
+    let mapping = start - alignmentDelta
+    let first = alignmentDelta + range.lowerBound
+    let alignedFirst = first - first % sysPageSize
+    try body(mapping + alignedFirst, alignmentDelta + range.upperBound - alignedFirst)
+  }
+
+  // MARK: - Resize
+
+  /// Changes the buffer's ``count`` to `newCount`, resizing the file with it
+  /// (Python: `resize(newsize)`).
+  ///
+  /// For a file or shared memory object, the file is first set to
+  /// `offset + newCount` bytes (`ftruncate(2)`: a mapping with an offset
+  /// keeps the bytes before it, as in CPython), then the mapping is resized
+  /// — with `mremap(2)` on Linux, which may move it; elsewhere it is mapped
+  /// again. Anonymous memory is resized the same way. New bytes are zero;
+  /// the bytes below the new count are kept. ``position`` does not change,
+  /// even when it ends up past the end.
+  ///
+  /// Resizing to 0 removes the mapping and leaves an empty buffer (and a
+  /// file of `offset` bytes); resizing an empty buffer maps again. (CPython
+  /// fails with `EINVAL` on `resize(0)` after truncating the file.)
+  ///
+  /// - Parameter newCount: The new number of bytes.
+  /// - Throws: `ByteBufferError.closed` after ``close()``,
+  ///   `.readOnly(operation: "resize", ...)` for a read-only mapping or a
+  ///   private (copy-on-write) file mapping (Python: TypeError "mmap can't
+  ///   resize a readonly or copy-on-write memory map."),
+  ///   `.invalidArgument` for a negative count (Python: ValueError "new size
+  ///   out of range"), `.busy` while a `withUnsafeBytes` body uses the
+  ///   memory (Python: BufferError), `.system(operation: "resize", ...)` when
+  ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file size is then
+  ///   put back, as far as possible).
+  public func resize(to newCount: Int) throws(ByteBufferError) {
+    let delta = alignmentDelta
+    let isFileBacked = source != .anonymous
+    try state.withLock { state throws(ByteBufferError) in
+      guard !state.isClosed else { throw .closed(path: path) }
+      guard !isReadOnly, !(isFileBacked && flags.contains(.private)) else {
+        throw .readOnly(operation: "resize", path: path)
+      }
+      guard newCount >= 0, newCount <= Int.max - offset - delta else {
+        throw .invalidArgument(operation: "resize", reason: "new size \(newCount) is out of range")
+      }
+      guard state.activeAccesses == 0 else { throw .busy(operation: "resize", path: path) }
+      if isFileBacked {
+        do throws(Errno) {
+          try sysTruncate(state.descriptor, to: offset + newCount)
+        } catch {
+          throw .system(operation: "resize", path: path, errno: error.rawValue)
+        }
+      }
+      do throws(Errno) {
+        state.mapping = try remapped(
+          state.mapping, oldLength: state.mappedLength(delta: delta),
+          newLength: newCount == 0 ? 0 : delta + newCount, descriptor: state.descriptor)
+        state.count = newCount
+      } catch {
+        if isFileBacked { try? sysTruncate(state.descriptor, to: offset + state.count) }
+        throw .system(operation: "resize", path: path, errno: error.rawValue)
+      }
+    }
+  }
+
+  /// Maps, resizes or unmaps so that `newLength` bytes are mapped (none
+  /// when 0), keeping the first bytes.
+  private func remapped(
+    _ mapping: UnsafeMutableRawPointer?, oldLength: Int, newLength: Int, descriptor: Int32
+  ) throws(Errno) -> UnsafeMutableRawPointer? {
+    let alignedOffset = offset - alignmentDelta
+    switch (mapping, newLength) {
+    case (nil, 0):
+      return nil
+    case (nil, _):
+      return try sysMap(
+        length: newLength, protection: protection.rawValue, flags: flags.rawValue,
+        descriptor: descriptor, offset: alignedOffset)
+    case (let mapping?, 0):
+      try sysUnmap(mapping, length: oldLength)
+      return nil
+    case (let mapping?, _):
+      return try sysRemap(
+        mapping, oldLength: oldLength, newLength: newLength, protection: protection.rawValue,
+        flags: flags.rawValue, descriptor: descriptor, offset: alignedOffset)
+    }
+  }
+}
