@@ -30,18 +30,20 @@ extension MappedByteBuffer {
   /// Tells the system how the bytes in `range` will be used (Python:
   /// `madvise(option, start, length)`). Calls `madvise(2)`.
   ///
-  /// The start of the range is rounded down to a page boundary (Python
-  /// requires an aligned start). The advice here never changes the bytes;
+  /// The range follows CPython's `madvise` checks: its start must lie in
+  /// `0..<count` and its end is clamped to `count`. The start is then
+  /// rounded down to a page boundary (Python requires an aligned start).
+  /// The advice here never changes the bytes;
   /// destructive advice is only available through
   /// ``unsafeAdviseDiscard(_:range:)``. An empty range does nothing.
   ///
   /// - Parameters:
   ///   - advice: How the bytes will be accessed.
-  ///   - range: The bytes concerned; must lie within `0...count`. `nil`
-  ///     means all.
+  ///   - range: The bytes concerned; `nil` means all (valid even for an
+  ///     empty buffer).
   /// - Throws: `ByteBufferError.closed` after ``close()``,
-  ///   `.outOfRange(operation: "advise", ...)` for a range outside the
-  ///   buffer, `.system(operation: "advise", ...)` when `madvise(2)` fails.
+  ///   `.outOfRange(operation: "advise", ...)` for a range that starts
+  ///   outside the buffer (Python: ValueError "madvise start out of bounds"), `.system(operation: "advise", ...)` when `madvise(2)` fails.
   public func advise(_ advice: AccessAdvice, range: Range<Int>?) throws(ByteBufferError) {
     let value: Int32
     switch advice {
@@ -50,7 +52,7 @@ extension MappedByteBuffer {
     case .sequential: value = SysConstant.adviceSequential
     case .willNeed: value = SysConstant.adviceWillNeed
     }
-    try withCheckedPages(range, operation: "advise") { (address, length) throws(ByteBufferError) in
+    try withCheckedPages(range, operation: "advise", clampingEnd: true) { (address, length) throws(ByteBufferError) in
       do throws(Errno) {
         try sysAdvise(address, length: length, advice: value)
       } catch {
@@ -130,8 +132,9 @@ extension MappedByteBuffer {
     try withMapping(default: ()) { (mapping, length, _) throws(ByteBufferError) in
       var fault: UnsafeRawPointer?
       guard csg_touch_pages(mapping, length, sysPageSize, &fault) == Int32(CSG_OK) else {
-        let lost = fault.map { $0 - UnsafeRawPointer(mapping) - alignmentDelta } ?? 0
-        throw .truncated(path: path, offset: max(0, lost))
+        // Safe because the user's byte 0 lies `alignmentDelta` bytes into the mapping.
+        throw ByteBufferError(
+          faultAt: fault, base: UnsafeRawPointer(mapping + alignmentDelta), path: path)
       }
     }
   }

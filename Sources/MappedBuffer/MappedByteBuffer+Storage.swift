@@ -63,27 +63,39 @@ extension MappedByteBuffer {
     }
   }
 
-  /// Checks that `range` lies in `0...count` and calls `body` with the
-  /// page-aligned start and the length of the mapped pages that hold it,
-  /// as a registered access. `body` is not called for an empty range.
+  /// Checks `range` and calls `body` with the page-aligned start and the
+  /// length of the mapped pages that hold it, as a registered access.
+  /// `body` is not called for an empty range or buffer.
+  ///
+  /// The flush rule (CPython's `flush`): `range` must lie within
+  /// `0...count`. The advise rule (CPython's `madvise`): `range.lowerBound`
+  /// must lie in `0..<count`, and the end is clamped to `count`. `nil` is
+  /// the whole buffer under both rules.
   func withCheckedPages(
-    _ range: Range<Int>?, operation: String,
+    _ range: Range<Int>?, operation: String, clampingEnd: Bool = false,
     _ body: (UnsafeMutableRawPointer, Int) throws(ByteBufferError) -> Void
   ) throws(ByteBufferError) {
     let (start, count) = try beginAccess(operation: operation, writing: false)
     defer { endAccess() }
-    let range = range ?? 0..<count
-    guard range.lowerBound >= 0, range.upperBound <= count else {
-      throw .outOfRange(
-        operation: operation, offset: range.lowerBound, length: range.count, count: count)
+    var checked = range ?? 0..<count
+    if let range {
+      let fits =
+        clampingEnd
+        ? range.lowerBound >= 0 && range.lowerBound < count
+        : range.lowerBound >= 0 && range.upperBound <= count
+      guard fits else {
+        throw .outOfRange(
+          operation: operation, offset: range.lowerBound, length: range.count, count: count)
+      }
+      checked = range.lowerBound..<min(range.upperBound, count)
     }
-    guard let start, !range.isEmpty else { return }
+    guard let start, !checked.isEmpty else { return }
     // Safe because the mapping starts `alignmentDelta` bytes below `start`,
     // at a page boundary.
     let mapping = start - alignmentDelta
-    let first = alignmentDelta + range.lowerBound
+    let first = alignmentDelta + checked.lowerBound
     let alignedFirst = first - first % sysPageSize
-    try body(mapping + alignedFirst, alignmentDelta + range.upperBound - alignedFirst)
+    try body(mapping + alignedFirst, alignmentDelta + checked.upperBound - alignedFirst)
   }
 
   // MARK: - Resize
