@@ -1,0 +1,398 @@
+import ByteBuffer
+import RegexSearch
+
+/// A selected line: its 1-based number and its bytes without the `\n`.
+struct SelectedLine {
+  var number: Int
+  var range: Range<Int>
+}
+
+/// Where selected lines come from: RegexSearch's line search, NUL-split
+/// segments of a binary file, or the lines touched by multiline matches.
+protocol LineSource {
+  mutating func next() throws(RegexError) -> SelectedLine?
+}
+
+/// The library's grep-style line search (each line its own subject).
+struct LibraryLines: LineSource {
+  var iterator: LineSequence.Iterator
+  mutating func next() throws(RegexError) -> SelectedLine? {
+    guard let line = try iterator.next() else { return nil }
+    return SelectedLine(number: line.number, range: line.range)
+  }
+}
+
+/// The search of one file: grep's `grep()`/`prtext()`/`prline()` over a buffer.
+struct FileSearch<Buffer: MutableByteBuffer> {
+  unowned let searcher: Searcher
+  let buffer: Buffer
+  let name: String
+  var settings: Settings { searcher.settings }
+  var output: Output { searcher.output }
+
+  // Printing state (grep's lastout / pending).
+  /// Offset just past the last printed line; `nil` before any output in this file.
+  var lastOut: Int?
+  /// The number of the line starting at `lastOut`.
+  var lastOutNumber = 1
+  /// Trailing context lines still to print.
+  var pending = 0
+  /// Output stopped because a line to print was not valid UTF-8.
+  var encodingError = false
+
+  init(searcher: Searcher, buffer: Buffer, name: String) {
+    self.searcher = searcher
+    self.buffer = buffer
+    self.name = name
+  }
+
+  func mapError(_ error: ByteBufferError) -> RegexError {
+    RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
+  }
+
+  /// Searches the buffer; returns the number of selected lines.
+  mutating func run() throws(RegexError) -> Int {
+    let binary: Bool
+    if settings.text {
+      binary = false
+    } else {
+      do {
+        binary = try buffer.find(UInt8(0)) != nil
+      } catch {
+        throw mapError(error)
+      }
+    }
+    let pattern = settings.pattern
+    let invert = settings.invert
+
+    // -c without -m on a text file: the library counts without producing lines.
+    if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil
+      && !binary && !settings.multiline
+    {
+      let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: settings.threads)
+      printCount(count)
+      return count
+    }
+
+    if settings.multiline {
+      if settings.onlyMatching && !binary && !settings.count && settings.list == .none && !settings.quiet {
+        return try printMultilineMatches()
+      }
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
+      return try process(&source, binary: binary)
+    }
+    if binary {
+      var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
+      return try process(&source, binary: true)
+    }
+    // Only the first line matters for -q, -l and -L: no need for threads.
+    let firstOnly = settings.quiet || settings.list != .none
+    var source = LibraryLines(
+      iterator: pattern.matchingLines(
+        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : settings.threads
+      ).makeIterator())
+    return try process(&source, binary: false)
+  }
+
+  /// grep's main loop over the selected lines of one file.
+  mutating func process<Source: LineSource>(_ source: inout Source, binary: Bool) throws(RegexError) -> Int {
+    let listing = settings.list != .none
+    // grep's out_quiet and done_on_match.
+    let quiet = settings.quiet || listing || settings.count || binary
+    let stopAtFirst = settings.quiet || listing || (binary && !settings.count)
+    let limit = settings.maxCount ?? Int.max
+    var selected = 0
+    while selected < limit, !encodingError, let line = try source.next() {
+      selected += 1
+      if settings.quiet {
+        output.flush()
+        Platform.exit(0)
+      }
+      if !quiet { try printSelected(line) }
+      searcher.separatorUsed = true
+      if stopAtFirst { break }
+    }
+    if !quiet && !encodingError && pending > 0 {
+      // Trailing context after the last selected line (also after -m).
+      try printPending(upTo: buffer.count)
+    }
+    if settings.count && !listing { printCount(selected) }
+    if (settings.list == .matching && selected > 0) || (settings.list == .nonMatching && selected == 0) {
+      printName()
+      output.append(byte: UInt8(ascii: "\n"))
+    }
+    if !settings.count && !listing && (encodingError || (binary && selected > 0)) {
+      output.flush()
+      writeError("mmgrep: \(name): binary file matches")
+    }
+    return selected
+  }
+
+  // MARK: - Context and lines
+
+  /// grep's `prtext` for one selected line: pending trailing context, the
+  /// `--` separator, leading context, then the line.
+  mutating func printSelected(_ line: SelectedLine) throws(RegexError) {
+    let start = line.range.lowerBound
+    if pending > 0 { try printPending(upTo: start) }
+    if encodingError { return }
+
+    // Leading context: up to `before` lines, not before what was printed.
+    let floor = lastOut ?? 0
+    var first = start
+    var back = 0
+    while back < settings.before && first > floor {
+      let previousNewline = try find(backwardFrom: first - 1, floor: floor)
+      first = previousNewline.map { $0 + 1 } ?? floor
+      back += 1
+    }
+    if settings.contextRequested && searcher.separatorUsed && first != lastOut {
+      printGroupSeparator()
+    }
+    var position = first
+    var number = line.number - back
+    while position < start {
+      let end = try lineEnd(from: position)
+      try printLine(position..<end, number: number, selected: false)
+      if encodingError { return }
+      position = end + 1
+      number += 1
+    }
+    try printLine(line.range, number: line.number, selected: true)
+    lastOut = line.range.upperBound + 1
+    lastOutNumber = line.number + 1
+    pending = settings.after
+  }
+
+  /// Prints pending trailing context lines that start before `limit`.
+  mutating func printPending(upTo limit: Int) throws(RegexError) {
+    guard var position = lastOut else { return }
+    while pending > 0 && position < limit && position < buffer.count {
+      let end = try lineEnd(from: position)
+      try printLine(position..<end, number: lastOutNumber, selected: false)
+      if encodingError { return }
+      position = end + 1
+      lastOut = position
+      lastOutNumber += 1
+      pending -= 1
+    }
+  }
+
+  /// The offset of the `\n` ending the line that starts at `position`, or
+  /// the buffer's end for a last line without one.
+  func lineEnd(from position: Int) throws(RegexError) -> Int {
+    do {
+      return try buffer.find(UInt8(ascii: "\n"), start: position) ?? buffer.count
+    } catch {
+      throw mapError(error)
+    }
+  }
+
+  /// The last `\n` in `floor..<end`.
+  func find(backwardFrom end: Int, floor: Int) throws(RegexError) -> Int? {
+    guard end > floor else { return nil }
+    do {
+      return try buffer.rfind(UInt8(ascii: "\n"), start: floor, end: end)
+    } catch {
+      throw mapError(error)
+    }
+  }
+
+  func bytes(_ range: Range<Int>) throws(RegexError) -> [UInt8] {
+    do {
+      return try buffer.bytes(in: range)
+    } catch {
+      throw mapError(error)
+    }
+  }
+
+  /// grep's `prline`: one output line, selected (`:`) or context (`-`).
+  mutating func printLine(_ range: Range<Int>, number: Int, selected: Bool) throws(RegexError) {
+    let separator = selected ? UInt8(ascii: ":") : UInt8(ascii: "-")
+    // A line that is matched by the pattern (the selected ones, or the
+    // context ones under -v) is coloured or cut by -o.
+    let matching = selected != settings.invert
+    if settings.onlyMatching {
+      if matching { try printMatches(in: range, number: number, separator: separator, plain: nil) }
+      return
+    }
+    let content = try bytes(range)
+    if !settings.text && !content.withUnsafeBytes(isValidText) {
+      encodingError = true
+      return
+    }
+    printHead(number: number, offset: range.lowerBound, separator: separator)
+    if matching, searcher.settings.colors != nil {
+      try printMatches(in: range, number: number, separator: separator, plain: content)
+    } else {
+      content.withUnsafeBytes { output.append($0) }
+    }
+    output.append(byte: UInt8(ascii: "\n"))
+  }
+
+  /// grep's `print_line_middle`: walks the matches of one line from left to
+  /// right. With -o (`plain == nil`) each non-empty match is printed on its
+  /// own line; with colour, the line's bytes with the matches highlighted.
+  /// After an empty match the search resumes one character further, as grep does.
+  mutating func printMatches(
+    in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?
+  ) throws(RegexError) {
+    let pattern = settings.pattern
+    let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
+    var cursor = range.lowerBound
+    var written = range.lowerBound
+    while cursor <= range.upperBound {
+      guard let match = try pattern.firstMatch(in: buffer, within: range, from: cursor) else { break }
+      let found = match.range
+      if found.isEmpty {
+        // Move one byte, then past continuation bytes of a UTF-8 character.
+        cursor = found.lowerBound + 1
+        while cursor < range.upperBound, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
+          cursor += 1
+        }
+        continue
+      }
+      if let plain {
+        let before = (written - range.lowerBound)..<(found.lowerBound - range.lowerBound)
+        plain[before].withUnsafeBytes { output.append($0) }
+        appendColored(Array(plain[(found.lowerBound - range.lowerBound)..<(found.upperBound - range.lowerBound)]), color)
+      } else {
+        let text = try bytes(found)
+        if !settings.text && !text.withUnsafeBytes(isValidText) {
+          encodingError = true
+          return
+        }
+        printHead(number: number, offset: found.lowerBound, separator: separator)
+        appendColored(text, color)
+        output.append(byte: UInt8(ascii: "\n"))
+      }
+      written = found.upperBound
+      cursor = found.upperBound
+    }
+    if let plain {
+      plain[(written - range.lowerBound)...].withUnsafeBytes { output.append($0) }
+    }
+  }
+
+  func appendColored(_ text: [UInt8], _ sgr: String?) {
+    if let sgr, !sgr.isEmpty, let colors = settings.colors {
+      output.append(colors.start(sgr))
+      text.withUnsafeBytes { output.append($0) }
+      output.append(colors.end)
+    } else {
+      text.withUnsafeBytes { output.append($0) }
+    }
+  }
+
+  /// The file name, line number and byte offset prefixes, each followed by
+  /// `:` (selected) or `-` (context).
+  func printHead(number: Int, offset: Int, separator: UInt8) {
+    if searcher.showNames {
+      printName()
+      printSeparator(separator)
+    }
+    if settings.lineNumbers {
+      printNumber(number, color: settings.colors?.lineNumber)
+      printSeparator(separator)
+    }
+    if settings.byteOffsets {
+      printNumber(offset, color: settings.colors?.byteOffset)
+      printSeparator(separator)
+    }
+  }
+
+  func printName() {
+    if let colors = settings.colors, !colors.fileName.isEmpty {
+      output.append(colors.start(colors.fileName))
+      output.append(name)
+      output.append(colors.end)
+    } else {
+      output.append(name)
+    }
+  }
+
+  func printSeparator(_ separator: UInt8) {
+    if let colors = settings.colors, !colors.separator.isEmpty {
+      output.append(colors.start(colors.separator))
+      output.append(byte: separator)
+      output.append(colors.end)
+    } else {
+      output.append(byte: separator)
+    }
+  }
+
+  func printNumber(_ value: Int, color: String?) {
+    if let color, !color.isEmpty, let colors = settings.colors {
+      output.append(colors.start(color))
+      output.append(decimal: value)
+      output.append(colors.end)
+    } else {
+      output.append(decimal: value)
+    }
+  }
+
+  func printGroupSeparator() {
+    if let colors = settings.colors, !colors.separator.isEmpty {
+      output.append(colors.start(colors.separator))
+      output.append("--")
+      output.append(colors.end)
+    } else {
+      output.append("--")
+    }
+    output.append(byte: UInt8(ascii: "\n"))
+  }
+
+  func printCount(_ count: Int) {
+    if searcher.showNames {
+      printName()
+      printSeparator(UInt8(ascii: ":"))
+    }
+    output.append(decimal: count)
+    output.append(byte: UInt8(ascii: "\n"))
+  }
+
+  // MARK: - Multiline -o
+
+  /// -U -o: each non-empty match (which may span lines) on its own line,
+  /// prefixed with the number of the line where it starts.
+  mutating func printMultilineMatches() throws(RegexError) -> Int {
+    var iterator = settings.pattern.matches(in: buffer).makeIterator()
+    var selectedLines = 0
+    var lineNumber = 1
+    var scanned = 0
+    var lastCountedLine = 0
+    let limit = settings.maxCount ?? Int.max
+    while let match = try iterator.next() {
+      let found = match.range
+      while let newline = try find(forwardFrom: scanned, before: found.lowerBound) {
+        lineNumber += 1
+        scanned = newline + 1
+      }
+      scanned = max(scanned, found.lowerBound)
+      if lineNumber != lastCountedLine {
+        if selectedLines == limit { break }
+        selectedLines += 1
+        lastCountedLine = lineNumber
+      }
+      guard !found.isEmpty else { continue }
+      let text = try bytes(found)
+      if !settings.text && !text.withUnsafeBytes(isValidText) {
+        output.flush()
+        writeError("mmgrep: \(name): binary file matches")
+        return selectedLines
+      }
+      printHead(number: lineNumber, offset: found.lowerBound, separator: UInt8(ascii: ":"))
+      appendColored(text, settings.colors?.selectedMatch)
+      output.append(byte: UInt8(ascii: "\n"))
+    }
+    return selectedLines
+  }
+
+  func find(forwardFrom start: Int, before end: Int) throws(RegexError) -> Int? {
+    do {
+      return try buffer.find(UInt8(ascii: "\n"), start: start, end: end)
+    } catch {
+      throw mapError(error)
+    }
+  }
+}

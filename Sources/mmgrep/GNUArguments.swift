@@ -1,0 +1,219 @@
+/// Reads a command line the way GNU grep's `getopt_long` does and rewrites it
+/// into one canonical form (`--name` / `--name=value`, then `--` and the
+/// operands) that ArgumentParser parses.
+///
+/// What grep users type and ArgumentParser alone does not accept the same way:
+/// clustered short options with attached values (`-inA2`, `-m1`, `-efoo`),
+/// `-NUM` for context, unique prefixes of long options (`--ignore`, `--count`),
+/// `--color` with no value, options after operands (GNU permutation), and
+/// later options overriding earlier ones (`-H ... -h`, `-l ... -L`).
+struct GNUArguments {
+  enum Value { case none, required, optional }
+
+  struct LongOption {
+    var name: String
+    var value: Value
+    /// The canonical name it stands for (e.g. "silent" → "quiet").
+    var canonical: String
+  }
+
+  /// A pattern source in command line order.
+  enum PatternSource: Equatable {
+    case expression(String)
+    case file(String)
+  }
+
+  static let shortWithValue: [Character: String] = [
+    "e": "regexp", "f": "file", "m": "max-count", "A": "after-context", "B": "before-context",
+    "C": "context", "j": "threads",
+  ]
+  static let shortFlags: [Character: String] = [
+    "a": "text", "b": "byte-offset", "c": "count", "F": "fixed-strings", "h": "no-filename",
+    "H": "with-filename", "i": "ignore-case", "y": "ignore-case", "l": "files-with-matches",
+    "L": "files-without-match", "n": "line-number", "o": "only-matching", "P": "perl-regexp",
+    "q": "quiet", "r": "recursive", "R": "dereference-recursive", "s": "no-messages",
+    "U": "multiline", "v": "invert-match", "V": "version", "w": "word-regexp", "x": "line-regexp",
+  ]
+  static let longOptions: [LongOption] = [
+    .init(name: "regexp", value: .required, canonical: "regexp"),
+    .init(name: "file", value: .required, canonical: "file"),
+    .init(name: "ignore-case", value: .none, canonical: "ignore-case"),
+    .init(name: "no-ignore-case", value: .none, canonical: "no-ignore-case"),
+    .init(name: "word-regexp", value: .none, canonical: "word-regexp"),
+    .init(name: "line-regexp", value: .none, canonical: "line-regexp"),
+    .init(name: "fixed-strings", value: .none, canonical: "fixed-strings"),
+    .init(name: "perl-regexp", value: .none, canonical: "perl-regexp"),
+    .init(name: "invert-match", value: .none, canonical: "invert-match"),
+    .init(name: "count", value: .none, canonical: "count"),
+    .init(name: "files-with-matches", value: .none, canonical: "files-with-matches"),
+    .init(name: "files-without-match", value: .none, canonical: "files-without-match"),
+    .init(name: "only-matching", value: .none, canonical: "only-matching"),
+    .init(name: "line-number", value: .none, canonical: "line-number"),
+    .init(name: "byte-offset", value: .none, canonical: "byte-offset"),
+    .init(name: "with-filename", value: .none, canonical: "with-filename"),
+    .init(name: "no-filename", value: .none, canonical: "no-filename"),
+    .init(name: "max-count", value: .required, canonical: "max-count"),
+    .init(name: "after-context", value: .required, canonical: "after-context"),
+    .init(name: "before-context", value: .required, canonical: "before-context"),
+    .init(name: "context", value: .required, canonical: "context"),
+    .init(name: "quiet", value: .none, canonical: "quiet"),
+    .init(name: "silent", value: .none, canonical: "quiet"),
+    .init(name: "no-messages", value: .none, canonical: "no-messages"),
+    .init(name: "recursive", value: .none, canonical: "recursive"),
+    .init(name: "dereference-recursive", value: .none, canonical: "dereference-recursive"),
+    .init(name: "text", value: .none, canonical: "text"),
+    .init(name: "color", value: .optional, canonical: "color"),
+    .init(name: "colour", value: .optional, canonical: "color"),
+    .init(name: "multiline", value: .none, canonical: "multiline"),
+    .init(name: "threads", value: .required, canonical: "threads"),
+    .init(name: "stats", value: .none, canonical: "stats"),
+    .init(name: "label", value: .required, canonical: "label"),
+    .init(name: "help", value: .none, canonical: "help"),
+    .init(name: "version", value: .none, canonical: "version"),
+  ]
+
+  /// A usage error, worded as grep words it.
+  struct UsageError: Error {
+    var message: String
+  }
+
+  /// Options with values, last one wins (`-m`, `-A`, ...), by canonical name.
+  var values: [String: String] = [:]
+  /// Flags seen, by canonical name.
+  var flags: Set<String> = []
+  /// `-e` and `-f` in command line order.
+  var patternSources: [PatternSource] = []
+  /// The operands (the pattern, unless `-e`/`-f` was given, then files).
+  var operands: [String] = []
+
+  /// Parses `arguments` (without the program name).
+  init(_ arguments: [String]) throws(UsageError) {
+    var index = 0
+    var onlyOperands = false
+    while index < arguments.count {
+      let argument = arguments[index]
+      index += 1
+      if onlyOperands || argument == "-" || !argument.hasPrefix("-") {
+        operands.append(argument)
+        continue
+      }
+      if argument == "--" {
+        onlyOperands = true
+        continue
+      }
+      if argument.hasPrefix("--") {
+        let body = argument.dropFirst(2)
+        let name: String
+        let attached: String?
+        if let equals = body.firstIndex(of: "=") {
+          name = String(body[..<equals])
+          attached = String(body[body.index(after: equals)...])
+        } else {
+          name = String(body)
+          attached = nil
+        }
+        let option = try Self.longOption(named: name, argument: argument)
+        switch option.value {
+        case .none:
+          if attached != nil {
+            throw UsageError(message: "option '--\(option.name)' doesn't allow an argument")
+          }
+          set(flag: option.canonical)
+        case .optional:
+          set(option.canonical, attached ?? "auto")
+        case .required:
+          if let attached {
+            set(option.canonical, attached)
+          } else if index < arguments.count {
+            set(option.canonical, arguments[index])
+            index += 1
+          } else {
+            throw UsageError(message: "option '--\(option.name)' requires an argument")
+          }
+        }
+        continue
+      }
+      // A cluster of short options.
+      let characters = Array(argument.dropFirst())
+      var position = 0
+      var digits = ""
+      while position < characters.count {
+        let character = characters[position]
+        position += 1
+        if character.isASCII, character.isNumber {
+          digits.append(character)
+          if position == characters.count || !(characters[position].isASCII && characters[position].isNumber) {
+            set("context", digits)
+            digits = ""
+          }
+          continue
+        }
+        if let name = Self.shortWithValue[character] {
+          if position < characters.count {
+            set(name, String(characters[position...]))
+          } else if index < arguments.count {
+            set(name, arguments[index])
+            index += 1
+          } else {
+            throw UsageError(message: "option requires an argument -- '\(character)'")
+          }
+          break
+        }
+        if let name = Self.shortFlags[character] {
+          set(flag: name)
+          continue
+        }
+        throw UsageError(message: "invalid option -- '\(character)'")
+      }
+    }
+  }
+
+  static func longOption(named name: String, argument: String) throws(UsageError) -> LongOption {
+    if let exact = longOptions.first(where: { $0.name == name }) { return exact }
+    let candidates = longOptions.filter { $0.name.hasPrefix(name) }
+    let canonicalNames = Set(candidates.map(\.canonical))
+    if candidates.isEmpty || name.isEmpty {
+      throw UsageError(message: "unrecognized option '\(argument)'")
+    }
+    if canonicalNames.count > 1 {
+      let list = candidates.map { "'--\($0.name)'" }.joined(separator: " ")
+      throw UsageError(message: "option '\(argument)' is ambiguous; possibilities: \(list)")
+    }
+    return candidates[0]
+  }
+
+  private mutating func set(_ name: String, _ value: String) {
+    switch name {
+    case "regexp": patternSources.append(.expression(value))
+    case "file": patternSources.append(.file(value))
+    default: values[name] = value
+    }
+  }
+
+  private mutating func set(flag name: String) {
+    // Pairs where the later one cancels the earlier, as in grep.
+    let opposites: [String: String] = [
+      "with-filename": "no-filename", "no-filename": "with-filename",
+      "files-with-matches": "files-without-match", "files-without-match": "files-with-matches",
+      "ignore-case": "no-ignore-case", "no-ignore-case": "ignore-case",
+    ]
+    if let opposite = opposites[name] { flags.remove(opposite) }
+    flags.insert(name)
+  }
+
+  /// The canonical command line ArgumentParser reads.
+  var canonical: [String] {
+    var result: [String] = []
+    for flag in flags.sorted() { result.append("--\(flag)") }
+    for (name, value) in values.sorted(by: { $0.key < $1.key }) { result.append("--\(name)=\(value)") }
+    for source in patternSources {
+      switch source {
+      case .expression(let text): result.append("--regexp=\(text)")
+      case .file(let path): result.append("--file=\(path)")
+      }
+    }
+    result.append("--")
+    result.append(contentsOf: operands)
+    return result
+  }
+}

@@ -1,0 +1,129 @@
+// The C library calls mmgrep makes directly: write(2), stat(2), readdir(3),
+// isatty(3), clock_gettime(2), exit(3). Every other file is plain Swift.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#else
+#error("mmgrep: unsupported C library")
+#endif
+
+/// Thin wrappers over the C library, so the rest of mmgrep never imports it.
+enum Platform {
+  /// What `stat(2)` says about a path.
+  struct FileStatus {
+    enum Kind { case regular, directory, symbolicLink, fifo, other }
+    var kind: Kind
+    var size: Int
+    var device: UInt64
+    var inode: UInt64
+  }
+
+  /// Writes all of `bytes` to `fd`, retrying after `EINTR` and short writes.
+  ///
+  /// - Returns: `0` on success, else the `errno` of the failed `write(2)`.
+  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+    guard var base = bytes.baseAddress else { return 0 }
+    var left = bytes.count
+    while left > 0 {
+      let written = write(fd, base, left)
+      if written < 0 {
+        if errno == EINTR { continue }
+        return errno
+      }
+      // Safe because `written <= left`.
+      base += written
+      left -= written
+    }
+    return 0
+  }
+
+  /// `stat(2)` (or `lstat(2)` when `followLinks` is false).
+  ///
+  /// - Returns: the status, or the `errno` of the failure.
+  static func status(_ path: String, followLinks: Bool) -> Result<FileStatus, SystemError> {
+    var st = stat()
+    let rc = followLinks ? stat(path, &st) : lstat(path, &st)
+    if rc != 0 { return .failure(SystemError(code: errno)) }
+    let kind: FileStatus.Kind
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: kind = .regular
+    case S_IFDIR: kind = .directory
+    case S_IFLNK: kind = .symbolicLink
+    case S_IFIFO: kind = .fifo
+    default: kind = .other
+    }
+    return .success(
+      FileStatus(kind: kind, size: Int(st.st_size), device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+  }
+
+  /// The status of an open descriptor (`fstat(2)`), or `nil` when it fails.
+  static func status(descriptor fd: Int32) -> FileStatus? {
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    let kind: FileStatus.Kind
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: kind = .regular
+    case S_IFDIR: kind = .directory
+    case S_IFIFO: kind = .fifo
+    default: kind = .other
+    }
+    return FileStatus(kind: kind, size: Int(st.st_size), device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+  }
+
+  /// The names in a directory, in `readdir(3)` order, without `.` and `..`.
+  static func directoryEntries(_ path: String) -> Result<[String], SystemError> {
+    guard let dir = opendir(path) else { return .failure(SystemError(code: errno)) }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while true {
+      errno = 0
+      guard let entry = readdir(dir) else {
+        if errno != 0 { return .failure(SystemError(code: errno)) }
+        break
+      }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+        let bytes = raw.prefix { $0 != 0 }
+        return String(decoding: bytes, as: UTF8.self)
+      }
+      if name == "." || name == ".." { continue }
+      names.append(name)
+    }
+    return .success(names)
+  }
+
+  /// Whether `fd` is a terminal (`isatty(3)`).
+  static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
+
+  /// The value of an environment variable.
+  static func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+  }
+
+  /// Seconds on a monotonic clock.
+  static func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  /// Ends the process with `status`.
+  static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
+  /// Restores the default `SIGPIPE` action, so `mmgrep ... | head` ends
+  /// quietly as grep does.
+  static func defaultBrokenPipeSignal() { signal(SIGPIPE, SIG_DFL) }
+
+  /// `EPIPE`.
+  static var brokenPipe: Int32 { EPIPE }
+}
+
+/// An `errno` value with its `strerror(3)` text.
+struct SystemError: Error {
+  var code: Int32
+  var message: String { String(cString: strerror(code)) }
+  static var isDirectory: SystemError { SystemError(code: EISDIR) }
+  static func from(_ code: Int32) -> SystemError { SystemError(code: code) }
+}

@@ -1,0 +1,181 @@
+import ByteBuffer
+import RegexSearch
+
+/// Everything a search needs, resolved from the command line once.
+struct Settings {
+  struct Failure: Error {
+    var message: String
+    var isUsage = false
+  }
+
+  enum ListMode { case none, matching, nonMatching }
+
+  var pattern: Pattern
+  var invert: Bool
+  var count: Bool
+  var list: ListMode
+  var onlyMatching: Bool
+  var lineNumbers: Bool
+  var byteOffsets: Bool
+  /// `true`/`false` when -H/-h was given; `nil` lets the operands decide.
+  var withFilenames: Bool?
+  var maxCount: Int?
+  var before: Int
+  var after: Int
+  /// Whether any of -A/-B/-C/-NUM was given (even 0): then `--` separates groups.
+  var contextRequested: Bool
+  var quiet: Bool
+  var noMessages: Bool
+  var recursive: Bool
+  var followLinks: Bool
+  var text: Bool
+  var multiline: Bool
+  var threads: Int
+  var stats: Bool
+  var colors: Colors?
+  var label: String
+  var files: [String]
+  /// grep exits 1 at once, reading nothing, when nothing can be selected
+  /// (`-m 0`, or `-v` with an empty pattern).
+  var selectsNothing: Bool
+
+  init(command: MMGrep, arguments: GNUArguments) throws(Failure) {
+    var operands = arguments.operands
+    var patterns: [[UInt8]] = []
+    if arguments.patternSources.isEmpty {
+      guard !operands.isEmpty else { MMGrep.usageFailure(nil) }
+      patterns.append(contentsOf: Self.split(Array(operands.removeFirst().utf8)))
+    } else {
+      for source in arguments.patternSources {
+        switch source {
+        case .expression(let text):
+          patterns.append(contentsOf: Self.split(Array(text.utf8)))
+        case .file(let path):
+          let bytes = try Self.readPatternFile(path)
+          var lines = Self.split(bytes)
+          if bytes.last == UInt8(ascii: "\n") || bytes.isEmpty { lines.removeLast() }
+          patterns.append(contentsOf: lines)
+        }
+      }
+    }
+
+    invert = command.invertMatch
+    var wholeWords = command.wordRegexp
+    var wholeLines = command.lineRegexp
+    if patterns.isEmpty {
+      // grep: no pattern at all (-f /dev/null) matches nothing.
+      invert.toggle()
+      patterns = [[]]
+      wholeWords = false
+      wholeLines = false
+    }
+
+    count = command.count
+    list = command.filesWithMatches ? .matching : command.filesWithoutMatch ? .nonMatching : .none
+    onlyMatching = command.onlyMatching
+    lineNumbers = command.lineNumber
+    byteOffsets = command.byteOffset
+    withFilenames = command.withFilename ? true : command.noFilename ? false : nil
+    quiet = command.quiet
+    noMessages = command.noMessages
+    recursive = command.recursive || command.dereferenceRecursive
+    followLinks = command.dereferenceRecursive
+    text = command.text
+    multiline = command.multiline
+    stats = command.stats
+    label = command.label ?? "(standard input)"
+
+    if let value = command.maxCount {
+      guard let number = Self.number(value) else { throw Failure(message: "invalid max count") }
+      maxCount = number < 0 ? nil : number
+    } else {
+      maxCount = nil
+    }
+    func contextLength(_ value: String?) throws(Failure) -> Int? {
+      guard let value else { return nil }
+      guard let number = Self.number(value), number >= 0 else {
+        throw Failure(message: "\(value): invalid context length argument")
+      }
+      return number
+    }
+    let both = try contextLength(command.context)
+    let afterValue = try contextLength(command.afterContext)
+    let beforeValue = try contextLength(command.beforeContext)
+    after = afterValue ?? both ?? 0
+    before = beforeValue ?? both ?? 0
+    contextRequested = afterValue != nil || beforeValue != nil || both != nil
+
+    if let value = command.threads {
+      guard let number = Self.number(value), number >= 1 else {
+        throw Failure(message: "\(value): invalid number of threads")
+      }
+      threads = min(number, 256)
+    } else {
+      threads = 1
+    }
+
+    switch command.color ?? "never" {
+    case "never", "no", "none":
+      colors = nil
+    case "always", "yes", "force":
+      colors = Colors.fromEnvironment()
+    case "auto", "tty", "if-tty":
+      let term = Platform.environment("TERM")
+      colors = Platform.isTerminal(1) && term != nil && term != "dumb" ? Colors.fromEnvironment() : nil
+    default:
+      MMGrep.usageFailure("invalid argument '\(command.color ?? "")' for '--color'\nValid arguments are:\n  - 'always', 'yes', 'force'\n  - 'never', 'no', 'none'\n  - 'auto', 'tty', 'if-tty'")
+    }
+
+    files = operands
+    if files.isEmpty { files = recursive ? [] : ["-"] }
+
+    selectsNothing =
+      maxCount == 0
+      || (invert && patterns.count == 1 && patterns[0].isEmpty && !wholeWords && !wholeLines
+        && list != .nonMatching)
+
+    var options: Pattern.Options = [.utf]
+    if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
+    if wholeWords { options.insert(.wholeWords) }
+    if wholeLines { options.insert(.wholeLines) }
+    if command.fixedStrings { options.insert(.literal) }
+    if multiline { options.insert(.multiline) }
+    do {
+      if patterns.count == 1 {
+        pattern = try Pattern(bytes: patterns[0], options: options)
+      } else {
+        pattern = try Pattern(anyOf: patterns, options: options)
+      }
+    } catch {
+      throw Failure(message: error.message)
+    }
+  }
+
+  /// Splits at `\n` (a pattern with newlines is several patterns, as in grep).
+  static func split(_ bytes: [UInt8]) -> [[UInt8]] {
+    bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+  }
+
+  /// grep's number syntax: decimal digits (leading `+`/`-` allowed); values too
+  /// large to hold count as "unlimited".
+  static func number(_ text: String) -> Int? {
+    var digits = Substring(text)
+    var negative = false
+    if digits.first == "-" || digits.first == "+" {
+      negative = digits.first == "-"
+      digits = digits.dropFirst()
+    }
+    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+    let value = Int(digits) ?? Int.max
+    return negative ? -value : value
+  }
+
+  static func readPatternFile(_ path: String) throws(Failure) -> [UInt8] {
+    do {
+      let buffer = path == "-" ? try HeapByteBuffer.readingStandardInput() : try HeapByteBuffer(contentsOf: path)
+      return try buffer.bytes(in: 0..<buffer.count)
+    } catch {
+      throw Failure(message: "\(path): \(Searcher.describe(error))")
+    }
+  }
+}

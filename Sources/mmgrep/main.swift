@@ -1,3 +1,0 @@
-import RegexSearch
-import MappedBuffer
-print("mmgrep")
