@@ -85,7 +85,10 @@ extension HeapByteBuffer {
   ) throws(ByteBufferError) -> (storage: HeapStorage, count: Int) {
     // One byte more than the hint, so that a file of exactly that size is
     // recognised as complete by the next read returning 0.
-    let storage = HeapStorage(capacity: max(sizeHint + 1, 16 * 1024))
+    // A hint beyond 1 TiB is not a size (a directory's end offset reads as
+    // Int64.max on some file systems): ignore it.
+    let hint = sizeHint >= 0 && sizeHint <= 1 << 40 ? sizeHint : 0
+    let storage = HeapStorage(capacity: max(hint + 1, 16 * 1024))
     var count = 0
     while true {
       if count == storage.capacity {
