@@ -107,7 +107,10 @@ extension MappedByteBuffer {
   /// `offset + newCount` bytes (`ftruncate(2)`: a mapping with an offset
   /// keeps the bytes before it, as in CPython), then the mapping is resized
   /// — with `mremap(2)` on Linux, which may move it; elsewhere it is mapped
-  /// again. Anonymous memory is resized the same way. New bytes are zero;
+  /// again. Anonymous memory is resized the same way, except that growing
+  /// SHARED anonymous memory maps a new region and copies the bytes into it
+  /// (its memory object cannot grow), so a process forked earlier no longer
+  /// shares it. New bytes are zero;
   /// the bytes below the new count are kept. ``position`` does not change,
   /// even when it ends up past the end.
   ///
@@ -172,6 +175,17 @@ extension MappedByteBuffer {
     case (let mapping?, 0):
       try sysUnmap(mapping, length: oldLength)
       return nil
+    case (let mapping?, _) where source == .anonymous && flags.contains(.shared) && newLength > oldLength:
+      // The memory object behind a shared anonymous mapping keeps the size it
+      // was created with: pages that `mremap` would add past it raise SIGBUS
+      // (CPython's resize crashes that way). Map a new region and copy.
+      let fresh = try sysMap(
+        length: newLength, protection: protection.rawValue | MemoryProtection.read.rawValue,
+        flags: flags.rawValue, descriptor: -1, offset: 0)
+      // Safe because both regions are mapped for at least `oldLength` bytes.
+      fresh.copyMemory(from: mapping, byteCount: oldLength)
+      try? sysUnmap(mapping, length: oldLength)
+      return fresh
     case (let mapping?, _):
       return try sysRemap(
         mapping, oldLength: oldLength, newLength: newLength, protection: protection.rawValue,

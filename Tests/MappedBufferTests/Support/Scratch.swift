@@ -185,3 +185,44 @@ func terminatingSignal(_ status: Int32) -> Int32? {
   let signal = status & 0x7f
   return signal != 0 && signal != 0x7f ? signal : nil
 }
+
+/// The lines of /proc/self/maps that map the file at `path`.
+func mappingLines(of path: String) throws -> Int {
+  let maps = String(decoding: try readFile("/proc/self/maps"), as: UTF8.self)
+  return maps.split(separator: "\n").filter { $0.hasSuffix(" " + path) }.count
+}
+
+/// The shared anonymous mappings of exactly `length` bytes in /proc/self/maps
+/// (the kernel names them "/dev/zero (deleted)").
+func sharedAnonymousMappings(length: Int) throws -> Int {
+  let maps = String(decoding: try readFile("/proc/self/maps"), as: UTF8.self)
+  return maps.split(separator: "\n").filter { line in
+    guard line.hasSuffix("/dev/zero (deleted)"), let range = line.split(separator: " ").first else {
+      return false
+    }
+    let bounds = range.split(separator: "-").compactMap { Int($0, radix: 16) }
+    return bounds.count == 2 && bounds[1] - bounds[0] == length
+  }.count
+}
+
+/// The open descriptors of this process, as the targets of /proc/self/fd links.
+func openDescriptorTargets() -> [String] {
+  guard let directory = opendir("/proc/self/fd") else { return [] }
+  defer { closedir(directory) }
+  var targets: [String] = []
+  while let entry = readdir(directory) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+    }
+    if name == "." || name == ".." { continue }
+    var target = [CChar](repeating: 0, count: 4097)
+    let n = readlink("/proc/self/fd/\(name)", &target, 4096)
+    if n > 0 { targets.append(String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+  }
+  return targets
+}
+
+/// How many open descriptors of this process refer to the file at `path`.
+func descriptors(of path: String) throws -> Int {
+  openDescriptorTargets().filter { $0 == path }.count
+}
