@@ -50,24 +50,43 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
   }
 
+  /// grep reads files 96 KiB at a time and decides a file is binary when
+  /// a read brings a NUL byte; lines completed in earlier reads were
+  /// already handled as text.
+  static var readSize: Int { 98_304 }
+
+  /// Where the binary part of the buffer starts: `nil` for a text file, 0
+  /// when grep's first read holds a NUL, else the start of the first line
+  /// not completed before the read that brought the first NUL.
+  func binaryStart() throws(RegexError) -> (offset: Int, linesBefore: Int)? {
+    guard !settings.text else { return nil }
+    do {
+      guard let nul = try buffer.find(UInt8(0)) else { return nil }
+      let boundary = nul / Self.readSize * Self.readSize
+      guard boundary > 0, let newline = try buffer.rfind(UInt8(ascii: "\n"), start: 0, end: boundary) else {
+        return (0, 0)
+      }
+      var lines = 0
+      var position = 0
+      while let next = try buffer.find(UInt8(ascii: "\n"), start: position, end: newline + 1) {
+        lines += 1
+        position = next + 1
+      }
+      return (newline + 1, lines)
+    } catch {
+      throw mapError(error)
+    }
+  }
+
   /// Searches the buffer; returns the number of selected lines.
   mutating func run() throws(RegexError) -> Int {
-    let binary: Bool
-    if settings.text {
-      binary = false
-    } else {
-      do {
-        binary = try buffer.find(UInt8(0)) != nil
-      } catch {
-        throw mapError(error)
-      }
-    }
+    let binary = try binaryStart()
     let pattern = settings.pattern
     let invert = settings.invert
 
     // -c without -m on a text file: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil
-      && !binary && !settings.multiline
+      && binary == nil && !settings.multiline
     {
       let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: settings.threads)
       printCount(count)
@@ -75,15 +94,21 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     }
 
     if settings.multiline {
-      if settings.onlyMatching && !binary && !settings.count && settings.list == .none && !settings.quiet {
+      if settings.onlyMatching && binary == nil && !settings.count && settings.list == .none && !settings.quiet {
         return try printMultilineMatches()
       }
       var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
-      return try process(&source, binary: binary)
+      return try process(&source, binaryFrom: binary == nil ? nil : 0)
     }
-    if binary {
-      var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
-      return try process(&source, binary: true)
+    if let binary {
+      if binary.offset == 0 {
+        var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
+        return try process(&source, binaryFrom: 0)
+      }
+      var source = LateBinaryLines(
+        pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
+        textLineCount: binary.linesBefore)
+      return try process(&source, binaryFrom: binary.offset)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
@@ -91,37 +116,47 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       iterator: pattern.matchingLines(
         in: buffer, inverted: invert, parallelism: firstOnly ? 1 : settings.threads
       ).makeIterator())
-    return try process(&source, binary: false)
+    return try process(&source, binaryFrom: nil)
   }
 
-  /// grep's main loop over the selected lines of one file.
-  mutating func process<Source: LineSource>(_ source: inout Source, binary: Bool) throws(RegexError) -> Int {
+  /// grep's main loop over the selected lines of one file. Lines starting at
+  /// or after `binaryFrom` are in grep's binary mode: nothing is printed for
+  /// them, and (unless -c) the search stops at the first.
+  mutating func process<Source: LineSource>(_ source: inout Source, binaryFrom: Int?) throws(RegexError) -> Int {
     let listing = settings.list != .none
     // grep's out_quiet and done_on_match.
-    let quiet = settings.quiet || listing || settings.count || binary
-    let stopAtFirst = settings.quiet || listing || (binary && !settings.count)
+    let textQuiet = settings.quiet || listing || settings.count
+    let textStopAtFirst = settings.quiet || listing
     let limit = settings.maxCount ?? Int.max
     var selected = 0
+    var binarySelected = false
     while selected < limit, !encodingError, let line = try source.next() {
       selected += 1
       if settings.quiet {
         output.flush()
         Platform.exit(0)
       }
-      if !quiet { try printSelected(line) }
+      let inBinary = binaryFrom.map { line.range.lowerBound >= $0 } ?? false
+      if inBinary {
+        binarySelected = true
+        if pending > 0 && !textQuiet { try printPending(upTo: binaryFrom ?? 0) }
+        pending = 0
+      } else if !textQuiet {
+        try printSelected(line)
+      }
       searcher.separatorUsed = true
-      if stopAtFirst { break }
+      if textStopAtFirst || (inBinary && !settings.count) { break }
     }
-    if !quiet && !encodingError && pending > 0 {
+    if !textQuiet && !encodingError && pending > 0 {
       // Trailing context after the last selected line (also after -m).
-      try printPending(upTo: buffer.count)
+      try printPending(upTo: binaryFrom ?? buffer.count)
     }
     if settings.count && !listing { printCount(selected) }
     if (settings.list == .matching && selected > 0) || (settings.list == .nonMatching && selected == 0) {
       printName()
       output.append(byte: UInt8(ascii: "\n"))
     }
-    if !settings.count && !listing && (encodingError || (binary && selected > 0)) {
+    if !settings.count && !listing && (encodingError || binarySelected) {
       output.flush()
       writeError("mmgrep: \(name): binary file matches")
     }

@@ -13,10 +13,13 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var nextNewline = -1
   var nextNul = -1
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool) {
+  /// Segments from `start` (a line start), numbered from `firstNumber`.
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
+    position = start
+    number = firstNumber - 1
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {
@@ -40,6 +43,39 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
       if matched != invert { return SelectedLine(number: number, range: segment) }
     }
     return nil
+  }
+}
+
+/// A text file whose first NUL byte is not in grep's first 96 KiB read:
+/// grep has already printed the lines of the earlier reads as text when it
+/// sees the NUL, and treats the rest as binary. The lines ending before
+/// `binaryStart` come from the library's line search; the rest are NUL-split
+/// segments.
+struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
+  var text: LibraryLines
+  var segments: SegmentLines<Buffer>?
+  let binaryStart: Int
+  let pattern: Pattern
+  let buffer: Buffer
+  let invert: Bool
+  let textLineCount: Int
+
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int) {
+    self.pattern = pattern
+    self.buffer = buffer
+    self.invert = invert
+    self.binaryStart = binaryStart
+    self.textLineCount = textLineCount
+    text = LibraryLines(iterator: pattern.matchingLines(in: buffer, inverted: invert).makeIterator())
+  }
+
+  mutating func next() throws(RegexError) -> SelectedLine? {
+    if segments == nil {
+      if let line = try text.next(), line.range.lowerBound < binaryStart { return line }
+      segments = SegmentLines(
+        pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1)
+    }
+    return try segments?.next()
   }
 }
 

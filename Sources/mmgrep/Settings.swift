@@ -136,10 +136,16 @@ struct Settings {
 
     var options: Pattern.Options = [.utf]
     if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
-    if wholeWords { options.insert(.wholeWords) }
     if wholeLines { options.insert(.wholeLines) }
-    if command.fixedStrings { options.insert(.literal) }
     if multiline { options.insert(.multiline) }
+    if command.fixedStrings && wholeWords {
+      // grep -F -w counts letters and digits of every script as word
+      // characters (glibc's iswalnum), where grep -P -w's \w is ASCII.
+      patterns = [Self.fixedWordsPattern(patterns)]
+    } else {
+      if wholeWords { options.insert(.wholeWords) }
+      if command.fixedStrings { options.insert(.literal) }
+    }
     do {
       if patterns.count == 1 {
         pattern = try Pattern(bytes: patterns[0], options: options)
@@ -149,6 +155,27 @@ struct Settings {
     } catch {
       throw Failure(message: error.message)
     }
+  }
+
+  /// One regular expression for `grep -F -w` with several strings: each
+  /// string escaped, longest first (grep -F reports leftmost-longest), between
+  /// word boundaries made of `[\p{L}\p{Nd}\p{Nl}_]` (what glibc's `iswalnum`
+  /// and `_` accept in a UTF-8 locale).
+  static func fixedWordsPattern(_ strings: [[UInt8]]) -> [UInt8] {
+    let word = Array("[\\p{L}\\p{Nd}\\p{Nl}_]".utf8)
+    var result = Array("(?<!".utf8) + word + Array(")(?:".utf8)
+    let ordered = strings.enumerated()
+      .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+    for (index, item) in ordered.enumerated() {
+      if index > 0 { result.append(UInt8(ascii: "|")) }
+      for byte in item.element {
+        let isAlphanumeric = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+        if byte < 0x80 && !isAlphanumeric { result.append(UInt8(ascii: "\\")) }
+        result.append(byte)
+      }
+    }
+    result += Array(")(?!".utf8) + word + Array(")".utf8)
+    return result
   }
 
   /// Splits at `\n` (a pattern with newlines is several patterns, as in grep).
