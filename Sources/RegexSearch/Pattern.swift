@@ -1,4 +1,136 @@
-import ByteBuffer
-import CPCRE2
+/// A PCRE2 regular expression, compiled once (JIT-compiled by default), that
+/// searches any `MutableByteBuffer`, raw bytes, `[UInt8]` or `String` in place.
+///
+/// A `Pattern` is an immutable value: share one between threads and tasks
+/// freely. Scratch space for matching (PCRE2 match data, match context, JIT
+/// stack) is pooled inside and reused per call or per thread, never allocated
+/// per match.
+///
+/// ```swift
+/// let errors = try Pattern(#"ERROR (\w+)"#, options: [.caseInsensitive])
+/// for line in errors.matchingLines(in: log) { ... }
+/// ```
+public struct Pattern: Sendable {
+  let storage: PatternStorage
+  /// The options the pattern was compiled with.
+  public let options: Options
+  /// The newline convention the pattern was compiled with.
+  public let newline: Newline
+  /// The resource limits each match attempt runs under.
+  public let limits: Limits
+  /// The pattern text as given (lossily decoded), for messages.
+  public let source: String
 
-func _pcre2Version() -> UInt32 { var v: UInt32 = 0; pcre2_config_8(UInt32(PCRE2_CONFIG_JIT), &v); return v }
+  /// Compiles `pattern`.
+  ///
+  /// - Parameters:
+  ///   - pattern: A PCRE2 regular expression (or a fixed string with `.literal`).
+  ///   - options: Compile options.
+  ///   - newline: The newline convention inside a subject.
+  ///   - limits: Resource limits for each match attempt.
+  ///   - jit: JIT-compile (`PCRE2_JIT_COMPLETE`) when the machine supports it;
+  ///     otherwise, or when `false`, the interpreter matches.
+  /// - Throws: `RegexError` of kind `.compile` with PCRE2's message and the
+  ///   offset in the pattern; `.jit` if JIT compilation fails unexpectedly.
+  public init(_ pattern: String, options: Options = [], newline: Newline = .lf,
+              limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
+    try self.init(bytes: Array(pattern.utf8), options: options, newline: newline, limits: limits, jit: jit)
+  }
+
+  /// Compiles a pattern given as bytes (for example read from a file with `-f`).
+  ///
+  /// - Parameters:
+  ///   - pattern: The pattern's bytes (UTF-8 with `.utf`).
+  ///   - options: Compile options.
+  ///   - newline: The newline convention inside a subject.
+  ///   - limits: Resource limits for each match attempt.
+  ///   - jit: JIT-compile when possible.
+  /// - Throws: `RegexError` of kind `.compile` or `.jit`.
+  public init(bytes pattern: some Collection<UInt8>, options: Options = [], newline: Newline = .lf,
+              limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
+    let text = Array(pattern)
+    let wrapped = options.contains(.wholeWords) || options.contains(.wholeLines)
+    let literal = options.contains(.literal)
+    let body = literal && wrapped ? PatternText.escape(text) : text
+    try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: literal && !wrapped,
+                  userText: [text], source: String(decoding: text, as: UTF8.self),
+                  options: options, newline: newline, limits: limits, jit: jit)
+  }
+
+  /// Compiles several patterns as one that matches where any of them matches
+  /// (grep with several `-e` or a `-f` file).
+  ///
+  /// The alternatives are joined as `(?:p1)|(?:p2)|…`. With `.literal` each is
+  /// escaped and they are ordered longest first, so a match is the leftmost
+  /// *longest* one, as `grep -F -o` reports. An empty alternative matches
+  /// everywhere; no alternatives at all match nothing. `.wholeWords` and
+  /// `.wholeLines` wrap the whole alternation.
+  ///
+  /// - Parameters:
+  ///   - patterns: The alternatives' bytes.
+  ///   - options: Compile options.
+  ///   - newline: The newline convention inside a subject.
+  ///   - limits: Resource limits for each match attempt.
+  ///   - jit: JIT-compile when possible.
+  /// - Throws: `RegexError` of kind `.compile` or `.jit`.
+  public init(anyOf patterns: [[UInt8]], options: Options = [], newline: Newline = .lf,
+              limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
+    let literal = options.contains(.literal)
+    var alternatives = patterns
+    if literal {
+      // Stable sort, longest first: PCRE2 takes the first alternative that matches.
+      alternatives = patterns.enumerated()
+        .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+        .map { PatternText.escape($0.element) }
+    }
+    let close: [UInt8] = options.contains(.extended) && !literal ? [0x0A] : []
+    var body: [UInt8] = []
+    for (i, alternative) in alternatives.enumerated() {
+      if i > 0 { body.append(UInt8(ascii: "|")) }
+      body += Array("(?:".utf8) + alternative + close + [UInt8(ascii: ")")]
+    }
+    if alternatives.isEmpty { body = Array("(*FAIL)".utf8) }
+    let source = patterns.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
+    try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: false,
+                  userText: literal ? [] : patterns, source: source,
+                  options: options, newline: newline, limits: limits, jit: jit)
+  }
+
+  private init(compiled: [UInt8], usePCRE2Literal: Bool, userText: [[UInt8]], source: String,
+               options: Options, newline: Newline, limits: Limits, jit: Bool) throws(RegexError) {
+    let literal = options.contains(.literal)
+    let lineLocal = literal || userText.allSatisfy(PatternText.isLineLocal)
+    let anchored = !literal && userText.contains(where: PatternText.mentionsStartAnchor)
+    let request = PCRE2CompileRequest(pattern: compiled, options: options, newline: newline,
+                                      literal: usePCRE2Literal, jit: jit)
+    do {
+      storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
+                                   limits: limits)
+    } catch {
+      var e = error
+      e.pattern = source
+      throw e
+    }
+    self.options = options
+    self.newline = newline
+    self.limits = limits
+    self.source = source
+  }
+
+  /// Whether matching runs JIT-compiled code (`false`: the interpreter, because
+  /// JIT was not asked for or is unavailable).
+  public var isJITCompiled: Bool { storage.code.isJITCompiled }
+
+  /// Whether this PCRE2 build has a JIT compiler for this machine.
+  public static var isJITAvailable: Bool { PCRE2Code.isJITAvailable }
+
+  /// The number of capture groups (group 0, the whole match, not counted).
+  public var captureCount: Int { storage.code.captureCount }
+
+  /// The number of the capture group called `name`, or `nil`. With duplicate
+  /// names (`(?J)`), the lowest number.
+  ///
+  /// - Parameter name: The group's name.
+  /// - Returns: Its number, or `nil`.
+  public func captureNumber(named name: String) -> Int? { storage.code.names[name]?.min() }
+}

@@ -1,0 +1,117 @@
+/// Line-oriented search over `[position, end)` of a subject, where every line
+/// is its own PCRE2 subject, exactly as `grep -P` searches (lines end at
+/// `"\n"`, which is not part of the line; a last line without `"\n"` is a line).
+///
+/// Fast path: for a line-local pattern (see `PatternText.isLineLocal`) with LF
+/// newlines, the multiline code finds the next candidate across many lines in
+/// one PCRE2 call; only the candidate's line is then matched alone, and newlines
+/// are counted (`csg_count_byte`) only between candidates. The line-alone
+/// verification decides, so results equal the per-line loop. A candidate that
+/// crosses a line end switches to the per-line loop for the rest of the range.
+struct LineScanner {
+  /// The start of the next line to examine (absolute).
+  var position: Int
+  /// The number of the line at `position`.
+  var lineNumber: Int
+  /// The end of the range (a line start, or the subject's end).
+  let end: Int
+  var useFastPath: Bool
+
+  init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool) {
+    position = range.lowerBound
+    lineNumber = firstLineNumber
+    end = range.upperBound
+    useFastPath = fastPath
+  }
+
+  var isFinished: Bool { position >= end }
+
+  /// Scans until the range ends or `emit` returns `false`; returns how many
+  /// lines were selected. With `countOnly` lines are only counted.
+  mutating func run(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
+                    countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Int {
+    var selected = 0
+    let text = pattern.source
+    while position < end {
+      guard useFastPath, let lineCode = pattern.storage.lineCode else {
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+        continue
+      }
+      // Safe because position..<end lies within the memory.
+      switch scratch.match(lineCode, subject: memory.base + position, length: end - position, start: 0) {
+      case .failure:
+        // Let the line alone decide (and report its own error, as grep would).
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+      case .fault(let offset):
+        throw memory.truncated(at: position + offset, pattern: text)
+      case .noMatch:
+        if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit, pattern: text) {
+          return selected
+        }
+      case .match:
+        let start = position + scratch.matchStart, matchEnd = position + scratch.matchEnd
+        let lineStart = try memory.lastIndex(of: 0x0A, in: position..<start, pattern: text).map { $0 + 1 } ?? position
+        if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit, pattern: text) {
+          return selected
+        }
+        if position >= end { return selected }
+        let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: text) ?? end
+        if matchEnd > lineEnd {
+          useFastPath = false  // the pattern can match across lines: candidates are no use
+          continue
+        }
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+      }
+    }
+    return selected
+  }
+
+  /// Matches the line at `position` alone and moves past it. Returns `false`
+  /// when `emit` asked to stop.
+  private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
+                             selected: inout Int, countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
+    let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
+    let matched: Bool
+    switch scratch.match(pattern.storage.code, subject: memory.base + position, length: lineEnd - position, start: 0) {
+    case .match: matched = true
+    case .noMatch: matched = false
+    case .failure(let rc):
+      throw RegexError(kind: .match, code: rc, offset: position, pattern: pattern.source)
+    case .fault(let offset):
+      throw memory.truncated(at: position + offset, pattern: pattern.source)
+    }
+    let line = LineMatch(number: lineNumber, range: position..<lineEnd)
+    lineNumber += 1
+    position = lineEnd < end ? lineEnd + 1 : end
+    if matched != inverted {
+      selected += 1
+      if !countOnly, try !emit(line) { return false }
+    }
+    return true
+  }
+
+  /// Moves past the lines in `position..<limit` (none of which matches): an
+  /// inverted search selects each of them.
+  private mutating func skipLines(upTo limit: Int, _ memory: Memory, inverted: Bool, selected: inout Int,
+                                  countOnly: Bool,
+                                  emit: (LineMatch) throws(RegexError) -> Bool, pattern: String) throws(RegexError) -> Bool {
+    if position >= limit { return true }
+    if !inverted || countOnly {
+      var lines = try memory.occurrences(of: 0x0A, in: position..<limit, pattern: pattern)
+      if memory[limit - 1] != 0x0A { lines += 1 }  // an unterminated last line
+      lineNumber += lines
+      if inverted { selected += lines }
+      position = limit
+      return true
+    }
+    while position < limit {
+      let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<limit, pattern: pattern) ?? limit
+      let line = LineMatch(number: lineNumber, range: position..<lineEnd)
+      lineNumber += 1
+      position = lineEnd < limit ? lineEnd + 1 : limit
+      selected += 1
+      if !countOnly, try !emit(line) { return false }
+    }
+    return true
+  }
+}

@@ -1,0 +1,156 @@
+import CPCRE2
+import CScanGuard
+
+/// Per-attempt matching flags (`pcre2_match_8` options) the search loops use.
+struct MatchFlags: OptionSet {
+  let rawValue: UInt32
+  /// `PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED`: the retry after an empty match.
+  static let retryAfterEmpty = MatchFlags(rawValue: PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED)
+}
+
+/// The result of one guarded match attempt.
+enum MatchOutcome {
+  /// A match; read its groups with `PCRE2Scratch.group(_:)`.
+  case match
+  case noMatch
+  /// PCRE2 failed (a limit, ...): the code.
+  case failure(Int32)
+  /// The subject memory vanished (SIGBUS): the byte offset from the subject start.
+  case fault(Int)
+}
+
+/// Scratch space for matching one pattern on one thread: match data (ovector
+/// and interpreter frames), a match context with the limits, and a JIT stack.
+///
+/// Never shared between threads at the same time; reused across matches and
+/// calls through `PatternStorage`'s pool, so no match allocates.
+final class PCRE2Scratch: @unchecked Sendable {
+  let matchData: OpaquePointer
+  let context: OpaquePointer
+  let jitStack: OpaquePointer?
+  private var hasOffsetLimit = false
+
+  init(code: PCRE2Code, limits: Pattern.Limits) {
+    guard let data = pcre2_match_data_create_from_pattern_8(code.raw, nil),
+          let context = pcre2_match_context_create_8(nil)
+    else { fatalError("RegexSearch: out of memory creating PCRE2 match data") }
+    matchData = data
+    self.context = context
+    if let v = limits.matchLimit { pcre2_set_match_limit_8(context, v) }
+    if let v = limits.depthLimit { pcre2_set_depth_limit_8(context, v) }
+    if let v = limits.heapLimitKiB { pcre2_set_heap_limit_8(context, v) }
+    if code.isJITCompiled && limits.jitStackSize > 32 * 1024 {
+      jitStack = pcre2_jit_stack_create_8(32 * 1024, limits.jitStackSize, nil)
+      if let jitStack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(jitStack)) }
+    } else {
+      jitStack = nil
+    }
+  }
+
+  deinit {
+    if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+    pcre2_match_context_free_8(context)
+    pcre2_match_data_free_8(matchData)
+  }
+
+  /// Limits where a match may start (`pcre2_set_offset_limit_8`); `nil` removes the limit.
+  /// The code must be compiled with `useOffsetLimit`.
+  func setOffsetLimit(_ limit: Int?) {
+    if let limit {
+      pcre2_set_offset_limit_8(context, limit)
+      hasOffsetLimit = true
+    } else if hasOffsetLimit {
+      pcre2_set_offset_limit_8(context, cpcre2_unset())
+      hasOffsetLimit = false
+    }
+  }
+
+  /// Matches `code` against `length` bytes at `subject`, starting at `start`,
+  /// under the SIGBUS guard for the subject range.
+  func match(_ code: PCRE2Code, subject: UnsafeRawPointer, length: Int, start: Int,
+             flags: MatchFlags = []) -> MatchOutcome {
+    var args = cpcre2_match_args(
+      code: code.raw, subject: subject.assumingMemoryBound(to: UInt8.self), length: length,
+      start: start, options: flags.rawValue, jit: code.isJITCompiled ? 1 : 0,
+      match_data: matchData, context: context, result: 0)
+    var fault: UnsafeRawPointer? = nil
+    let rc = csg_guarded_call(cpcre2_match_thunk, &args, subject, length, nil, 0, &fault)
+    if rc != Int32(CSG_OK) {
+      // Safe because the fault address lies inside [subject, subject + length).
+      return .fault(fault.map { $0 - subject } ?? 0)
+    }
+    if args.result >= 0 { return .match }
+    if args.result == PCRE2_ERROR_NOMATCH { return .noMatch }
+    return .failure(args.result)
+  }
+
+  /// The byte range of `group` in the last match, relative to the subject;
+  /// `nil` when the group did not participate.
+  func group(_ group: Int) -> Range<Int>? {
+    let ovector = pcre2_get_ovector_pointer_8(matchData)!
+    let lo = ovector[2 * group], hi = ovector[2 * group + 1]
+    if lo == cpcre2_unset() { return nil }
+    // \K in a lookahead can report a start after the end: keep a valid range.
+    return min(lo, hi)..<max(lo, hi)
+  }
+
+  /// The whole match (group 0) of the last match, relative to the subject.
+  var matchStart: Int { pcre2_get_ovector_pointer_8(matchData)![0] }
+  var matchEnd: Int { pcre2_get_ovector_pointer_8(matchData)![1] }
+
+  /// All `2 × (captureCount + 1)` ovector entries after group 0, as absolute
+  /// offsets (`-1` = unset), for a `Match` to keep.
+  func captures(count: Int, adding origin: Int) -> [Int] {
+    if count == 0 { return [] }
+    let ovector = pcre2_get_ovector_pointer_8(matchData)!
+    var result = [Int]()
+    result.reserveCapacity(2 * count)
+    for i in 2..<(2 * count + 2) {
+      result.append(ovector[i] == cpcre2_unset() ? -1 : ovector[i] + origin)
+    }
+    return result
+  }
+
+  /// Runs `pcre2_substitute_8` under the guard. `output == nil` asks for the
+  /// needed length (PCRE2_SUBSTITUTE_OVERFLOW_LENGTH). Returns the PCRE2 result
+  /// code (or `nil` with the fault offset) and the output length.
+  func substitute(_ code: PCRE2Code, subject: UnsafeRawPointer, length: Int,
+                  replacement: UnsafeRawBufferPointer, mode: SubstituteMode,
+                  output: UnsafeMutableRawPointer?, outputCapacity: Int) -> (result: Int32, length: Int, fault: Int?) {
+    var options = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH
+    switch mode {
+    case .global: options |= PCRE2_SUBSTITUTE_GLOBAL
+    case .first: break
+    case .currentMatchOnly: options |= PCRE2_SUBSTITUTE_MATCHED | PCRE2_SUBSTITUTE_REPLACEMENT_ONLY
+    }
+    // Safe because an empty replacement or output is never read or written; PCRE2 needs non-null.
+    let replacementBase = replacement.baseAddress ?? UnsafeRawPointer(emptySubjectByte)
+    var scratchByte: UInt8 = 0
+    return withUnsafeMutablePointer(to: &scratchByte) { scratch in
+      let out = output?.assumingMemoryBound(to: UInt8.self) ?? scratch
+      var args = cpcre2_substitute_args(
+        code: code.raw, subject: subject.assumingMemoryBound(to: UInt8.self), length: length,
+        options: options, match_data: matchData, context: context,
+        replacement: replacementBase.assumingMemoryBound(to: UInt8.self),
+        replacement_length: replacement.count, output: out,
+        output_length: output == nil ? 0 : outputCapacity, result: 0)
+      var fault: UnsafeRawPointer? = nil
+      let rc = csg_guarded_call(cpcre2_substitute_thunk, &args, subject, length, nil, 0, &fault)
+      if rc != Int32(CSG_OK) { return (0, 0, fault.map { $0 - subject } ?? 0) }
+      return (args.result, args.output_length, nil)
+    }
+  }
+
+  static let noMemory = PCRE2_ERROR_NOMEMORY
+}
+
+/// Which replacements `PCRE2Scratch.substitute` makes.
+enum SubstituteMode {
+  /// Every match (PCRE2_SUBSTITUTE_GLOBAL).
+  case global
+  /// The first match only.
+  case first
+  /// Only the replacement text for the match already in the match data
+  /// (PCRE2_SUBSTITUTE_MATCHED | PCRE2_SUBSTITUTE_REPLACEMENT_ONLY).
+  case currentMatchOnly
+}

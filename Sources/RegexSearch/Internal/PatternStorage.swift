@@ -1,0 +1,98 @@
+import Synchronization
+
+/// What a `Pattern` shares between its copies and threads: the compiled code
+/// objects and a small pool of scratch spaces.
+final class PatternStorage: Sendable {
+  /// The pattern as the user asked for it.
+  let code: PCRE2Code
+  /// The same pattern with `PCRE2_MULTILINE`, used to find candidate lines in
+  /// one pass over a whole buffer; `nil` when the pattern is not line-local.
+  let lineCode: PCRE2Code?
+  /// Whether the user's pattern text contains `\G` (anchored to the start offset),
+  /// so a search cannot be split into independent chunks.
+  let anchorsToStartOffset: Bool
+  let limits: Pattern.Limits
+  /// The group-name table every `Match` shares.
+  let names: CaptureNames
+  private let request: PCRE2CompileRequest.Sendable
+  private let pool = Mutex<[PCRE2Scratch]>([])
+  private let chunkCode = Mutex<PCRE2Code?>(nil)
+
+  init(request: PCRE2CompileRequest, lineLocal: Bool, anchorsToStartOffset: Bool,
+       limits: Pattern.Limits) throws(RegexError) {
+    code = try PCRE2Code(request)
+    if request.literal && request.newline == .lf {
+      lineCode = code  // a fixed string means the same with or without multiline
+    } else if lineLocal && request.newline == .lf {
+      var multiline = request
+      multiline.forceMultiline = true
+      lineCode = try PCRE2Code(multiline)
+    } else {
+      lineCode = nil
+    }
+    self.anchorsToStartOffset = anchorsToStartOffset
+    names = CaptureNames(code.names)
+    self.limits = limits
+    self.request = .init(request)
+  }
+
+  /// The pattern compiled with `PCRE2_USE_OFFSET_LIMIT`, for the parallel
+  /// counter (compiled on first use, then shared).
+  func offsetLimitedCode() throws(RegexError) -> PCRE2Code {
+    try chunkCode.withLock { (slot: inout PCRE2Code?) throws(RegexError) -> PCRE2Code in
+      if let slot { return slot }
+      var r = request.value
+      r.useOffsetLimit = true
+      let made = try PCRE2Code(r)
+      slot = made
+      return made
+    }
+  }
+
+  /// Takes a scratch space from the pool, or makes one.
+  func acquire() -> PCRE2Scratch {
+    if let s = pool.withLock({ $0.popLast() }) { return s }
+    return PCRE2Scratch(code: code, limits: limits)
+  }
+
+  /// Returns a scratch space to the pool (which keeps a few).
+  func release(_ scratch: PCRE2Scratch) {
+    scratch.setOffsetLimit(nil)
+    pool.withLock { if $0.count < 16 { $0.append(scratch) } }
+  }
+
+  /// Runs `body` with a pooled scratch space.
+  func withScratch<R>(_ body: (PCRE2Scratch) throws(RegexError) -> R) throws(RegexError) -> R {
+    let s = acquire()
+    defer { release(s) }
+    return try body(s)
+  }
+}
+
+extension PCRE2CompileRequest {
+  /// An immutable copy that may be stored in a `Sendable` class.
+  struct Sendable: Swift.Sendable {
+    let pattern: [UInt8]
+    let options: Pattern.Options
+    let newline: Pattern.Newline
+    let literal: Bool
+    let jit: Bool
+    init(_ r: PCRE2CompileRequest) {
+      pattern = r.pattern; options = r.options; newline = r.newline; literal = r.literal; jit = r.jit
+    }
+    var value: PCRE2CompileRequest {
+      PCRE2CompileRequest(pattern: pattern, options: options, newline: newline, literal: literal, jit: jit)
+    }
+  }
+}
+
+/// Holds a pooled scratch space for the life of an iterator and gives it back.
+final class ScratchLease {
+  let storage: PatternStorage
+  let scratch: PCRE2Scratch
+  init(_ storage: PatternStorage) {
+    self.storage = storage
+    scratch = storage.acquire()
+  }
+  deinit { storage.release(scratch) }
+}

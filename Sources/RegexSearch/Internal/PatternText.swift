@@ -1,0 +1,70 @@
+/// Builds the pattern text PCRE2 compiles from what the user gave: grep's
+/// `-w`/`-x` wrappers, escaped literals, alternatives.
+enum PatternText {
+  /// grep -P -w's wrapper (GNU grep 3.8).
+  static let wordPrefix = Array(#"(?<!\w)(?:"#.utf8)
+  static let wordSuffix = Array(#")(?!\w)"#.utf8)
+  /// grep -P -x's wrapper (GNU grep 3.8).
+  static let linePrefix = Array("^(?:".utf8)
+  static let lineSuffix = Array(")$".utf8)
+
+  /// Escapes `literal` byte by byte so PCRE2 matches exactly those bytes in any
+  /// mode (`\Q…\E` would break on a literal containing `\E`).
+  static func escape(_ literal: some Collection<UInt8>) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(literal.count * 2)
+    let hex = Array("0123456789abcdef".utf8)
+    for b in literal {
+      switch b {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+           UInt8(ascii: "A")...UInt8(ascii: "Z"), 0x80...0xFF:
+        out.append(b)
+      case 0x21...0x7E:
+        out.append(UInt8(ascii: "\\")); out.append(b)
+      default:  // controls, space, DEL: \x{hh} survives extended mode
+        out.append(contentsOf: Array(#"\x{"#.utf8))
+        out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+        out.append(UInt8(ascii: "}"))
+      }
+    }
+    return out
+  }
+
+  /// Wraps `body` for `.wholeLines` (wins over `.wholeWords`, as in grep) or
+  /// `.wholeWords`. In extended mode a newline ends any `#` comment first.
+  static func wrap(_ body: [UInt8], options: Pattern.Options) -> [UInt8] {
+    let close: [UInt8] = options.contains(.extended) ? [0x0A] : []
+    if options.contains(.wholeLines) { return linePrefix + body + close + lineSuffix }
+    if options.contains(.wholeWords) { return wordPrefix + body + close + wordSuffix }
+    return body
+  }
+
+  /// Whether the user's pattern text is provably line-local: a match found
+  /// within a line of the whole buffer (multiline mode) exists when the line is
+  /// searched alone. Conservative: any lookaround, subject anchor other than
+  /// `^`/`$`, atomic group, possessive quantifier, verb, callout, conditional,
+  /// `\K` or recursion makes it `false`.
+  static func isLineLocal(_ pattern: [UInt8]) -> Bool {
+    let banned: [[UInt8]] = [
+      "(?=", "(?!", "(?<=", "(?<!", "(?>", "(*", "(?(", "(?C", "(?R", "(?&", "(?P>",
+      "(?0", "(?1", "(?2", "(?3", "(?4", "(?5", "(?6", "(?7", "(?8", "(?9", "(?+", "(?-",
+      "\\A", "\\z", "\\Z", "\\G", "\\K", "\\g", "*+", "++", "?+", "}+",
+    ].map { Array($0.utf8) }
+    return !banned.contains { pattern.containsSequence($0) }
+  }
+
+  /// Whether the pattern text mentions `\G`.
+  static func mentionsStartAnchor(_ pattern: [UInt8]) -> Bool {
+    pattern.containsSequence(Array("\\G".utf8))
+  }
+}
+
+extension Array where Element == UInt8 {
+  func containsSequence(_ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+    for i in 0...(count - needle.count) where self[i] == needle[0] {
+      if self[i..<(i + needle.count)].elementsEqual(needle) { return true }
+    }
+    return false
+  }
+}

@@ -1,0 +1,96 @@
+import Dispatch
+
+extension Pattern {
+  /// The serial count of matches starting in `window` from `start`, plus the end
+  /// of the last match (relative to the window).
+  func countMatches(_ code: PCRE2Code, _ scratch: PCRE2Scratch, in memory: Memory, window: Range<Int>,
+                    start: Int) throws(RegexError) -> (count: Int, lastEnd: Int) {
+    var cursor = MatchCursor(start: start)
+    var n = 0
+    var lastEnd = start
+    while try cursor.next(code, scratch, in: memory, window: window, pattern: source) {
+      n += 1
+      lastEnd = scratch.matchEnd
+    }
+    return (n, lastEnd)
+  }
+
+  func count(in source: SubjectSource, parallelism: Int) throws(RegexError) -> Int {
+    precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
+    return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> Int in
+      let all = 0..<memory.count
+      let chunks = parallelism > 1 && !storage.anchorsToStartOffset
+        ? try LineChunks.split(memory, range: all, parts: parallelism, minimumSize: 64 * 1024, pattern: self.source)
+        : [all]
+      if chunks.count <= 1 {
+        return try storage.withScratch { (scratch) throws(RegexError) -> Int in
+          try countMatches(storage.code, scratch, in: memory, window: all, start: 0).count
+        }
+      }
+      return try parallelCount(in: memory, chunks: chunks)
+    }
+  }
+
+  /// Counts each chunk concurrently with the whole memory as the subject and
+  /// `pcre2_set_offset_limit` stopping each chunk at its end, then fixes up in
+  /// order: a chunk whose start lies inside the previous chunk's last match is
+  /// recounted from that match's end, exactly as the serial loop would.
+  private func parallelCount(in memory: Memory, chunks: [Range<Int>]) throws(RegexError) -> Int {
+    let code = try storage.offsetLimitedCode()
+    let whole = 0..<memory.count
+    let slots = ResultSlots<Result<(count: Int, lastEnd: Int), RegexError>>(count: chunks.count)
+    let storage = self.storage
+    let isLast = chunks.count - 1
+    DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+      let scratch = storage.acquire()
+      defer { storage.release(scratch) }
+      scratch.setOffsetLimit(i == isLast ? nil : chunks[i].upperBound - 1)
+      let r = Result { () throws(RegexError) -> (count: Int, lastEnd: Int) in
+        try countMatches(code, scratch, in: memory, window: whole, start: chunks[i].lowerBound)
+      }
+      slots.set(i, r)
+    }
+    let results = slots.take()
+    var total = 0
+    var previousEnd = 0
+    for (i, chunk) in chunks.enumerated() {
+      var outcome: (count: Int, lastEnd: Int)
+      if previousEnd > chunk.lowerBound {
+        // The serial loop resumes inside this chunk, after a match that crossed into it.
+        outcome = try storage.withScratch { (scratch) throws(RegexError) -> (count: Int, lastEnd: Int) in
+          scratch.setOffsetLimit(i == isLast ? nil : chunk.upperBound - 1)
+          return try countMatches(code, scratch, in: memory, window: whole, start: previousEnd)
+        }
+        // Matches start at or after previousEnd; an empty chunk tail leaves it unchanged.
+        outcome.lastEnd = max(outcome.lastEnd, previousEnd)
+      } else {
+        outcome = try results[i].get()
+      }
+      total += outcome.count
+      previousEnd = outcome.count > 0 ? outcome.lastEnd : previousEnd
+    }
+    return total
+  }
+}
+
+/// Splits memory into line-aligned chunks.
+enum LineChunks {
+  /// Splits `range` into about `parts` pieces (each at least `minimumSize`
+  /// bytes, except the last) that end just after a `"\n"` (or at the end).
+  static func split(_ memory: Memory, range: Range<Int>, parts: Int, minimumSize: Int,
+                    pattern: String?) throws(RegexError) -> [Range<Int>] {
+    let size = max(minimumSize, range.count / max(parts, 1) + 1)
+    var chunks: [Range<Int>] = []
+    var lo = range.lowerBound
+    while lo < range.upperBound {
+      let target = lo + size
+      var hi = range.upperBound
+      if target < range.upperBound, let nl = try memory.firstIndex(of: 0x0A, in: target..<range.upperBound, pattern: pattern) {
+        hi = nl + 1
+      }
+      chunks.append(lo..<hi)
+      lo = hi
+    }
+    return chunks
+  }
+}

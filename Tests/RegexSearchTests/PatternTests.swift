@@ -1,0 +1,111 @@
+import ByteBuffer
+import RegexSearch
+import Testing
+
+@Suite("Pattern compilation") struct PatternTests {
+  @Test func compileErrorCarriesMessageAndOffset() {
+    #expect {
+      _ = try Pattern("ab(c")
+    } throws: { error in
+      guard let e = error as? RegexError else { return false }
+      return e.kind == .compile && e.offset == 4 && e.code == 114
+        && e.message == "missing closing parenthesis" && e.pattern == "ab(c"
+        && e.description == "cannot compile pattern 'ab(c' at offset 4: missing closing parenthesis"
+    }
+    #expect {
+      _ = try Pattern("a{2,1}")
+    } throws: { error in
+      (error as? RegexError)?.message == "numbers out of order in {} quantifier"
+        && (error as? RegexError)?.offset == 5
+    }
+  }
+
+  @Test func jitIsUsedWhenAvailableAndCanBeTurnedOff() throws {
+    #expect(try Pattern("a+").isJITCompiled == Pattern.isJITAvailable)
+    #expect(try Pattern("a+", jit: false).isJITCompiled == false)
+    let interpreted = try Pattern("b+", jit: false)
+    #expect(try interpreted.firstMatch(in: "aabbbc")?.range == 2..<5)
+  }
+
+  @Test func captureCountAndNames() throws {
+    let p = try Pattern(#"(?<year>\d{4})-(?<month>\d\d)(x)?"#)
+    #expect(p.captureCount == 3)
+    #expect(p.captureNumber(named: "year") == 1)
+    #expect(p.captureNumber(named: "month") == 2)
+    #expect(p.captureNumber(named: "day") == nil)
+    #expect(try Pattern("abc").captureCount == 0)
+  }
+
+  @Test("each option maps to its PCRE2 flag", arguments: [
+    ("HELLO", Pattern.Options.caseInsensitive, "say hello", 4..<9),
+    ("^b", .multiline, "a\nb", 2..<3),
+    ("a.b", .dotMatchesNewlines, "a\nb", 0..<3),
+    ("a b # comment", .extended, "xab", 1..<3),
+    ("^.$", .utf, "é", 0..<2),
+    ("a.c", .literal, "abc a.c", 4..<7),
+    ("foo", .wholeWords, "foobar foo_ (foo)", 13..<16),
+    ("foo|foo bar", .wholeLines, "foo bar", 0..<7),
+  ] as [(String, Pattern.Options, String, Range<Int>)])
+  func option(pattern: String, option: Pattern.Options, subject: String, expected: Range<Int>) throws {
+    #expect(try Pattern(pattern, options: option).firstMatch(in: subject)?.range == expected)
+    // Without the option the same search finds something else (or nothing).
+    #expect(try Pattern(pattern, options: []).firstMatch(in: subject)?.range != expected)
+  }
+
+  @Test func wholeLinesWinsOverWholeWords() throws {
+    let p = try Pattern("foo", options: [.wholeWords, .wholeLines])
+    #expect(try p.firstMatch(in: "foo bar") == nil)
+    #expect(try p.firstMatch(in: "foo")?.range == 0..<3)
+  }
+
+  @Test("literal text is escaped byte by byte when wrapped", arguments: [
+    #"a\Eb"#, #"\Q(x)\E"#, "a+b?", "tab\there", "nul\u{0}byte", "# not a comment", "$^.*[]{}|()",
+  ])
+  func wrappedLiteral(text: String) throws {
+    for options: Pattern.Options in [[.literal, .wholeWords], [.literal, .wholeLines], [.literal, .wholeLines, .extended]] {
+      let p = try Pattern(text, options: options)
+      #expect(try p.firstMatch(in: text)?.range == 0..<text.utf8.count)
+      #expect(try p.firstMatch(in: "x" + text + "x") == nil)
+    }
+    #expect(try Pattern(text, options: .literal).firstMatch(in: "..." + text)?.range == 3..<(3 + text.utf8.count))
+  }
+
+  @Test func anyOfJoinsAlternatives() throws {
+    let p = try Pattern(anyOf: [Array("cat".utf8), Array("d.g".utf8)])
+    #expect(try p.matches(in: "cat dog dig").collect().map(\.range) == [0..<3, 4..<7, 8..<11])
+  }
+
+  @Test func anyOfLiteralIsLeftmostLongest() throws {
+    // grep -F -o -e ab -e abcd -e b on "abcd xb" prints abcd, b.
+    let p = try Pattern(anyOf: [Array("ab".utf8), Array("abcd".utf8), Array("b".utf8)], options: .literal)
+    #expect(try p.matches(in: "abcd xb").collect().map(\.range) == [0..<4, 6..<7])
+    let dots = try Pattern(anyOf: [Array("a.".utf8)], options: .literal)
+    #expect(try dots.firstMatch(in: "ab a.")?.range == 3..<5)
+  }
+
+  @Test func anyOfEdgeCases() throws {
+    #expect(try Pattern(anyOf: []).firstMatch(in: "anything") == nil)
+    #expect(try Pattern(anyOf: [[], Array("x".utf8)]).firstMatch(in: "abc")?.range == 0..<0)
+    let words = try Pattern(anyOf: [Array("foo".utf8), Array("bar".utf8)], options: .wholeWords)
+    #expect(try words.matches(in: "foobar bar foo").collect().map(\.range) == [7..<10, 11..<14])
+    #expect {
+      _ = try Pattern(anyOf: [Array("ok".utf8), Array("(bad".utf8)])
+    } throws: { ($0 as? RegexError)?.kind == .compile }
+  }
+
+  @Test func patternFromBytes() throws {
+    let p = try Pattern(bytes: [0x61, 0x00, 0x62])
+    #expect(try p.firstMatch(in: [0x78, 0x61, 0x00, 0x62])?.range == 1..<4)
+  }
+
+  @Test func newlineConventions() throws {
+    let subject = "a\r\nb\rc\nd"
+    // pcre2test /^/gm with newline=anycrlf: 0, 3, 5, 7.
+    let anyCRLF = try Pattern("^", options: .multiline, newline: .anyCRLF)
+    #expect(try anyCRLF.matches(in: subject).collect().map(\.range.lowerBound) == [0, 3, 5, 7])
+    #expect(try Pattern("^", options: .multiline, newline: .lf).matches(in: subject).collect().map(\.range.lowerBound) == [0, 3, 7])
+    #expect(try Pattern("^", options: .multiline, newline: .cr).matches(in: subject).collect().map(\.range.lowerBound) == [0, 2, 5])
+    #expect(try Pattern("^", options: .multiline, newline: .crlf).matches(in: subject).collect().map(\.range.lowerBound) == [0, 3])
+    #expect(try Pattern("^", options: .multiline, newline: .any).matches(in: subject).collect().map(\.range.lowerBound) == [0, 3, 5, 7])
+  }
+}
