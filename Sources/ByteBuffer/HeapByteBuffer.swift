@@ -13,7 +13,7 @@ import Synchronization
 /// let buffer = HeapByteBuffer("GET /index.html\nGET /about\n")
 /// let line = try buffer.readLine()          // "GET /index.html\n" as bytes
 /// try buffer.seek(0)
-/// let hit = try buffer.find("about")        // 20
+/// let hit = try buffer.find("about")        // 21
 /// ```
 ///
 /// ## Thread safety

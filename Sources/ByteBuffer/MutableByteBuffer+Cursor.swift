@@ -11,6 +11,12 @@ extension MutableByteBuffer {
     position
   }
 
+  /// Whether the buffer supports `seek(_:whence:)`: always `true`
+  /// (Python 3.13: `seekable()`).
+  public var isSeekable: Bool {
+    true
+  }
+
   /// Moves the position (Python: `seek(pos[, whence])`).
   ///
   /// The new position must lie in `0...count`; otherwise nothing moves and
@@ -147,11 +153,11 @@ extension MutableByteBuffer {
 
   /// Writes the UTF-8 encoding of `string` at the position and moves past it.
   ///
-  /// See ``write(_:)-(Collection<UInt8>)``.
+  /// See ``MutableByteBuffer/write(_:)-(Collection<UInt8>)``.
   ///
   /// - Parameter string: The text to write, as UTF-8 with no terminator.
   /// - Returns: The number of bytes written.
-  /// - Throws: As ``write(_:)-(Collection<UInt8>)``.
+  /// - Throws: As ``MutableByteBuffer/write(_:)-(Collection<UInt8>)``.
   @discardableResult
   public func write(_ string: String) throws(ByteBufferError) -> Int {
     try write(string.utf8)

@@ -25,7 +25,7 @@ extension MutableByteBuffer {
     try search(needle, start: start, end: end, reverse: false)
   }
 
-  /// Returns the lowest offset of `byte` in `start..<end` (see ``find(_:start:end:)-(Collection<UInt8>,_,_)``).
+  /// Returns the lowest offset of `byte` in `start..<end` (see ``MutableByteBuffer/find(_:start:end:)-(Collection<UInt8>,_,_)``).
   ///
   /// - Parameters:
   ///   - byte: The byte to look for.
@@ -38,7 +38,7 @@ extension MutableByteBuffer {
   }
 
   /// Returns the lowest offset of the UTF-8 encoding of `string` in
-  /// `start..<end` (see ``find(_:start:end:)-(Collection<UInt8>,_,_)``).
+  /// `start..<end` (see ``MutableByteBuffer/find(_:start:end:)-(Collection<UInt8>,_,_)``).
   ///
   /// - Parameters:
   ///   - string: The text to look for, as UTF-8.
@@ -53,7 +53,7 @@ extension MutableByteBuffer {
   /// Returns the highest offset at which `needle` occurs within `start..<end`
   /// (Python: `rfind(sub[, start[, end]])`).
   ///
-  /// `start` and `end` follow the same rules as in ``find(_:start:end:)-(Collection<UInt8>,_,_)``.
+  /// `start` and `end` follow the same rules as in ``MutableByteBuffer/find(_:start:end:)-(Collection<UInt8>,_,_)``.
   /// An empty needle is found at `end` (clamped) when `start <= end`.
   /// `start` defaults to 0 (today's CPython: the position).
   ///
@@ -69,7 +69,7 @@ extension MutableByteBuffer {
     try search(needle, start: start, end: end, reverse: true)
   }
 
-  /// Returns the highest offset of `byte` in `start..<end` (see ``rfind(_:start:end:)-(Collection<UInt8>,_,_)``).
+  /// Returns the highest offset of `byte` in `start..<end` (see ``MutableByteBuffer/rfind(_:start:end:)-(Collection<UInt8>,_,_)``).
   ///
   /// - Parameters:
   ///   - byte: The byte to look for.
@@ -82,7 +82,7 @@ extension MutableByteBuffer {
   }
 
   /// Returns the highest offset of the UTF-8 encoding of `string` in
-  /// `start..<end` (see ``rfind(_:start:end:)-(Collection<UInt8>,_,_)``).
+  /// `start..<end` (see ``MutableByteBuffer/rfind(_:start:end:)-(Collection<UInt8>,_,_)``).
   ///
   /// - Parameters:
   ///   - string: The text to look for, as UTF-8.

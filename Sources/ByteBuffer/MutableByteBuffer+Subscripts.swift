@@ -2,9 +2,10 @@ extension MutableByteBuffer {
   /// Accesses the byte at offset `index` (Python: `m[i]`, `m[i] = b`).
   ///
   /// Like `Array`, and unlike Python, a negative index is not counted from the
-  /// end: it is out of range. Reading or writing a single byte is not guarded
-  /// against `SIGBUS` (a mapping whose file was truncated underneath it);
-  /// use ``byte(at:)`` and ``setByte(_:at:)`` for checked access.
+  /// end: it is out of range. The position does not move. A byte of a mapping
+  /// whose file was truncated underneath it makes the subscript trap with a
+  /// message (it cannot throw); use ``byte(at:)`` and ``setByte(_:at:)`` for
+  /// access that throws instead.
   ///
   /// - Parameter index: An offset in `0..<count`.
   /// - Precondition: `index` is in `0..<count` and the buffer is not closed;
