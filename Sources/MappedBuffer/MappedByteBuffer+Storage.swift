@@ -15,14 +15,13 @@ extension MappedByteBuffer {
   /// - Throws: `ByteBufferError.closed` after ``close()``, or `.system` when
   ///   `fstat(2)` fails.
   public func size() throws(ByteBufferError) -> Int {
-    let (descriptor, count) = try state.withLock { state throws(ByteBufferError) in
-      guard !state.isClosed else { throw .closed(path: path) }
-      return (state.descriptor, state.count)
-    }
+    // Registered as an access, so a concurrent close() cannot close the
+    // descriptor (and let another file reuse its number) during fstat.
+    _ = try beginAccess(operation: "stat", writing: false)
+    defer { endAccess() }
+    let (descriptor, count) = state.withLock { ($0.descriptor, $0.count) }
     guard descriptor != -1 else { return count }
     do throws(Errno) {
-      // The descriptor may have been closed by a concurrent close(); fstat
-      // then fails with EBADF, reported as an error rather than a crash.
       return try sysStatus(of: descriptor).size
     } catch {
       throw .system(operation: "stat", path: path, errno: error.rawValue)

@@ -50,10 +50,12 @@ import SystemPackage
 ///
 /// If another process shrinks a mapped file, touching the lost pages raises
 /// `SIGBUS`. The bulk operations of the protocol (`find`, `read`, `write`,
-/// `move`, line counting, regex matching) and ``prefault()`` run under a
-/// guard that turns the signal into `ByteBufferError.truncated(path:offset:)`.
-/// Single-byte subscripts and code you run inside ``withUnsafeBytes(_:)``
-/// are not guarded: there `SIGBUS` ends the process, as it would in C.
+/// `move`, `byte(at:)`, line counting, regex matching) and ``prefault()`` run
+/// under a guard that turns the signal into
+/// `ByteBufferError.truncated(path:offset:)`. A subscript cannot throw: over
+/// a lost page it ends the process (use `byte(at:)` to get the error). Code
+/// you run inside ``withUnsafeBytes(_:)`` is not guarded: there `SIGBUS`
+/// ends the process, as it would in C.
 public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   // Safe to be Sendable (unchecked) because every mutable property lives in
   // `state`, behind a Mutex; the rest is immutable after init.
