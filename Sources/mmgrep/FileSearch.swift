@@ -130,7 +130,9 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     let limit = settings.maxCount ?? Int.max
     var selected = 0
     var binarySelected = false
-    while selected < limit, !encodingError, let line = try source.next() {
+    // With -v, grep prints each run of adjacent selected lines as one group.
+    var group: [SelectedLine] = []
+    while selected < limit, let line = try source.next() {
       selected += 1
       if settings.quiet {
         output.flush()
@@ -138,16 +140,29 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       }
       let inBinary = binaryFrom.map { line.range.lowerBound >= $0 } ?? false
       if inBinary {
+        if !group.isEmpty {
+          try printGroup(group)
+          group = []
+        }
         binarySelected = true
         if pending > 0 && !textQuiet { try printPending(upTo: binaryFrom ?? 0) }
         pending = 0
       } else if !textQuiet {
-        try printSelected(line)
+        if settings.invert {
+          if let last = group.last, last.number + 1 != line.number {
+            try printGroup(group)
+            group = []
+          }
+          group.append(line)
+        } else {
+          try printGroup([line])
+        }
       }
-      searcher.separatorUsed = true
+      if textQuiet || inBinary { searcher.separatorUsed = true }
       if textStopAtFirst || (inBinary && !settings.count) { break }
     }
-    if !textQuiet && !encodingError && pending > 0 {
+    if !group.isEmpty { try printGroup(group) }
+    if !textQuiet && pending > 0 {
       // Trailing context after the last selected line (also after -m).
       try printPending(upTo: binaryFrom ?? buffer.count)
     }
@@ -165,14 +180,14 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   // MARK: - Context and lines
 
-  /// grep's `prtext` for one selected line: pending trailing context, the
-  /// `--` separator, leading context, then the line.
-  mutating func printSelected(_ line: SelectedLine) throws(RegexError) {
-    let start = line.range.lowerBound
+  /// grep's `prtext` for a group of adjacent selected lines: pending
+  /// trailing context, the `--` separator, leading context, then the lines.
+  mutating func printGroup(_ lines: [SelectedLine]) throws(RegexError) {
+    guard let firstLine = lines.first else { return }
+    let start = firstLine.range.lowerBound
     if pending > 0 { try printPending(upTo: start) }
-    if encodingError { return }
 
-    // Leading context: up to `before` lines, not before what was printed.
+    // Leading context: up to `before` lines, not before the last output.
     let floor = lastOut ?? 0
     var first = start
     var back = 0
@@ -185,30 +200,31 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       printGroupSeparator()
     }
     var position = first
-    var number = line.number - back
+    var number = firstLine.number - back
     while position < start {
       let end = try lineEnd(from: position)
       try printLine(position..<end, number: number, selected: false)
-      if encodingError { return }
       position = end + 1
       number += 1
     }
-    try printLine(line.range, number: line.number, selected: true)
-    lastOut = line.range.upperBound + 1
-    lastOutNumber = line.number + 1
+    for line in lines {
+      try printLine(line.range, number: line.number, selected: true)
+    }
     pending = settings.after
+    searcher.separatorUsed = true
   }
 
-  /// Prints pending trailing context lines that start before `limit`.
+  /// grep's `prpending`: trailing context lines that start before `limit`.
+  /// A line suppressed for invalid UTF-8 does not move `lastOut`, so it is
+  /// tried again (and suppressed again) until the pending count runs out.
   mutating func printPending(upTo limit: Int) throws(RegexError) {
-    guard var position = lastOut else { return }
-    while pending > 0 && position < limit && position < buffer.count {
+    if lastOut == nil {
+      lastOut = 0
+      lastOutNumber = 1
+    }
+    while pending > 0, let position = lastOut, position < limit, position < buffer.count {
       let end = try lineEnd(from: position)
       try printLine(position..<end, number: lastOutNumber, selected: false)
-      if encodingError { return }
-      position = end + 1
-      lastOut = position
-      lastOutNumber += 1
       pending -= 1
     }
   }
@@ -242,36 +258,45 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   }
 
   /// grep's `prline`: one output line, selected (`:`) or context (`-`).
+  /// A line (or, with -o, a match) that is not valid UTF-8 is suppressed
+  /// (grep then reports "binary file matches"), and `lastOut` stays put.
   mutating func printLine(_ range: Range<Int>, number: Int, selected: Bool) throws(RegexError) {
     let separator = selected ? UInt8(ascii: ":") : UInt8(ascii: "-")
-    // A line that is matched by the pattern (the selected ones, or the
-    // context ones under -v) is coloured or cut by -o.
+    // A line the pattern matches (the selected ones, or the context ones
+    // under -v) is coloured or cut by -o.
     let matching = selected != settings.invert
     if settings.onlyMatching {
-      if matching { try printMatches(in: range, number: number, separator: separator, plain: nil) }
-      return
-    }
-    let content = try bytes(range)
-    if !settings.text && !content.withUnsafeBytes(isValidText) {
-      encodingError = true
-      return
-    }
-    printHead(number: number, offset: range.lowerBound, separator: separator)
-    if matching, searcher.settings.colors != nil {
-      try printMatches(in: range, number: number, separator: separator, plain: content)
+      if matching {
+        let oSeparator = settings.invert ? UInt8(ascii: "-") : UInt8(ascii: ":")
+        guard try printMatches(in: range, number: number, separator: oSeparator, plain: nil) else { return }
+      }
     } else {
-      content.withUnsafeBytes { output.append($0) }
+      let content = try bytes(range)
+      if !settings.text && !content.withUnsafeBytes(isValidText) {
+        encodingError = true
+        return
+      }
+      printHead(number: number, offset: range.lowerBound, separator: separator)
+      if matching, let colors = settings.colors, !(selected ? colors.selectedMatch : colors.contextMatch).isEmpty {
+        _ = try printMatches(in: range, number: number, separator: separator, plain: content)
+      } else {
+        content.withUnsafeBytes { output.append($0) }
+      }
+      output.append(byte: UInt8(ascii: "\n"))
     }
-    output.append(byte: UInt8(ascii: "\n"))
+    lastOut = range.upperBound + 1
+    lastOutNumber = number + 1
   }
 
   /// grep's `print_line_middle`: walks the matches of one line from left to
   /// right. With -o (`plain == nil`) each non-empty match is printed on its
   /// own line; with colour, the line's bytes with the matches highlighted.
   /// After an empty match the search resumes one character further, as grep does.
+  ///
+  /// - Returns: `false` when a match was suppressed for invalid UTF-8 (-o).
   mutating func printMatches(
     in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?
-  ) throws(RegexError) {
+  ) throws(RegexError) -> Bool {
     let pattern = settings.pattern
     let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
     var cursor = range.lowerBound
@@ -295,7 +320,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         let text = try bytes(found)
         if !settings.text && !text.withUnsafeBytes(isValidText) {
           encodingError = true
-          return
+          return false
         }
         printHead(number: number, offset: found.lowerBound, separator: separator)
         appendColored(text, color)
@@ -307,6 +332,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     if let plain {
       plain[(written - range.lowerBound)...].withUnsafeBytes { output.append($0) }
     }
+    return true
   }
 
   func appendColored(_ text: [UInt8], _ sgr: String?) {

@@ -125,14 +125,7 @@ struct MMGrep: ParsableCommand {
     } catch {
       usageFailure(error.message)
     }
-    if gnu.flags.contains("help") {
-      var help = MMGrep.helpMessage(columns: 100)
-      if !help.hasSuffix("\n") { help += "\n" }
-      let output = Output()
-      output.append(help)
-      output.flush()
-      Platform.exit(0)
-    }
+    if gnu.flags.contains("help") { printHelp() }
     let command: MMGrep
     do {
       command = try MMGrep.parse(gnu.canonical)
@@ -154,6 +147,16 @@ struct MMGrep: ParsableCommand {
     }
     let status = Searcher(settings: settings).run()
     Platform.exit(status)
+  }
+
+  /// Prints `--help` on standard output and exits 0.
+  static func printHelp() -> Never {
+    var help = MMGrep.helpMessage(columns: 100)
+    if !help.hasSuffix("\n") { help += "\n" }
+    let output = Output()
+    output.append(help)
+    output.flush()
+    Platform.exit(0)
   }
 
   static func usageFailure(_ message: String?) -> Never {

@@ -123,7 +123,8 @@ struct Settings {
       let term = Platform.environment("TERM")
       colors = Platform.isTerminal(1) && term != nil && term != "dumb" ? Colors.fromEnvironment() : nil
     default:
-      MMGrep.usageFailure("invalid argument '\(command.color ?? "")' for '--color'\nValid arguments are:\n  - 'always', 'yes', 'force'\n  - 'never', 'no', 'none'\n  - 'auto', 'tty', 'if-tty'")
+      // grep 3.8 answers an unknown --color value with its help, exit 0.
+      MMGrep.printHelp()
     }
 
     files = operands
