@@ -1,19 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ByteBuffer
 import MappedBuffer
 import Testing
 
 /// Map/close cycles must leave no descriptor and no mapping behind.
 ///
-/// Other suites run in parallel in the same process and open and map files
-/// of their own, so the process-wide counts of /proc/self/fd and
-/// /proc/self/maps move under this test. It therefore checks the resources
-/// it made itself, by name: after the cycles, no descriptor of the process
-/// refers to the test's file and no line of /proc/self/maps maps it. (A
-/// leak would also end the loop early: 10,000 leaked descriptors or
-/// mappings exceed the limits long before the loop ends.) Anonymous
-/// mappings have no name; their cycles check that no mapping of exactly
-/// their distinctive size is left.
+/// Other suites run in parallel in this process and open and map files of
+/// their own, so the process-wide counts of /proc/self/fd and
+/// /proc/self/maps move under an ordinary test. Two kinds of check:
+/// - an exit test runs the cycles alone in a child process, where nothing
+///   else runs, and compares the whole counts before and after;
+/// - the other tests check the resources they made themselves, by name: no
+///   descriptor refers to the test's file and no line of /proc/self/maps
+///   maps it (anonymous mappings: none of their distinctive size is left).
 @Suite("Hygiene") struct HygieneTests {
+  @Test func tenThousandCyclesLeaveTheProcessCountsAsTheyWere() async {
+    await #expect(processExitsWith: .success) {
+      let scratch = try ScratchDirectory()
+      let file = try scratch.file("h.bin", pattern(5000))
+      func cycle(_ index: Int) throws {
+        let access: MappedByteBuffer.Access = [.read, .write, .copy][index % 3]
+        try MappedByteBuffer(path: file, access: access, offset: index % 4099).close()
+        try MappedByteBuffer(anonymousCount: 1 + index % 9000).close()
+        _ = try MappedByteBuffer(path: file, length: 10)   // freed without close()
+      }
+      for index in 0..<100 { try cycle(index) }   // warm up caches and the allocator
+      let descriptorsBefore = openDescriptorTargets().count
+      let mappingsBefore = try mappingLineCount()
+      for index in 0..<10_000 { try cycle(index) }
+      let descriptorsAfter = openDescriptorTargets().count
+      let mappingsAfter = try mappingLineCount()
+      if descriptorsAfter != descriptorsBefore || mappingsAfter != mappingsBefore {
+        print("descriptors \(descriptorsBefore) -> \(descriptorsAfter), maps \(mappingsBefore) -> \(mappingsAfter)")
+        exit(1)
+      }
+    }
+  }
+
   @Test func tenThousandMapCloseCyclesLeaveNothingBehind() throws {
     let scratch = try ScratchDirectory()
     let file = try scratch.file("h.bin", pattern(5000))

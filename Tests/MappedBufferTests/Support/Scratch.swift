@@ -192,6 +192,11 @@ func mappingLines(of path: String) throws -> Int {
   return maps.split(separator: "\n").filter { $0.hasSuffix(" " + path) }.count
 }
 
+/// The number of lines in /proc/self/maps.
+func mappingLineCount() throws -> Int {
+  try readFile("/proc/self/maps").filter { $0 == 0x0A }.count
+}
+
 /// The shared anonymous mappings of exactly `length` bytes in /proc/self/maps
 /// (the kernel names them "/dev/zero (deleted)").
 func sharedAnonymousMappings(length: Int) throws -> Int {
