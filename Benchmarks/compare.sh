@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Side-by-side timing of mmgrep against ripgrep, GNU grep (-P and -E), pcre2grep, ugrep and
+# a plain C PCRE2 JIT loop, on the same files in one run, in count (-c) and print (-n) modes.
+# Prints a table of medians, GB/s and ratios (tool time / mmgrep -j1 time), and peak RSS.
+#
+# Usage: Benchmarks/compare.sh [--runs N] [--quick] [--log FILE] [--text FILE]
+#   --quick   two patterns per corpus, 2 runs (a smoke test of the script)
+# Needs (installed when missing, Debian): hyperfine ripgrep pcre2-utils ugrep time python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=5; quick=0; log=""; text=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --quick) quick=1; runs=2; shift ;;
+    --log) log=$2; shift 2 ;;
+    --text) text=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+for t in hyperfine:hyperfine rg:ripgrep pcre2grep:pcre2-utils ugrep:ugrep python3:python3; do
+  command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+done
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+scripts/ensure-deps.sh
+
+swift build -c release --product mmgrep >/dev/null
+mmgrep="$(swift build -c release --show-bin-path)/mmgrep"
+out=Benchmarks/results; mkdir -p "$out"
+cc -O2 -o "$out/pcre2_loop" Benchmarks/baseline/pcre2_loop.c $(pkg-config --cflags --libs libpcre2-8)
+
+if [ -z "$log" ] || [ -z "$text" ]; then Benchmarks/make-corpora.sh >/dev/null; fi
+log=${log:-Benchmarks/data/sample.log}
+text=${text:-Benchmarks/data/linux.txt}
+
+# name|flags|pattern   (flags: "-i" or empty)
+log_patterns=(
+  "literal||ERROR"
+  "caseless literal|-i|connection reset"
+  "literal alternation||ERROR|FATAL|panic|deadlock"
+  "class + literal suffix||[A-Z]+_TIMEOUT"
+  "words around a literal||\\w+\\s+\\w+_TIMEOUT"
+  "no literal||[a-z]{5}[0-9]{3}"
+  "many-match word||\\w{12}"
+  "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
+)
+text_patterns=(
+  "literal||PM_RESUME"
+  "caseless literal|-i|PM_RESUME"
+  "literal alternation||ERR_SYS|PME_TURN_OFF|LINK_REQ_RST|CFG_BME_EVT"
+  "class + literal suffix||[A-Z]+_RESUME"
+  "words around a literal||\\w+\\s+\\w+_RESUME"
+  "no literal||[a-z]{6}[0-9]{2}[a-z]"
+  "many-match word||\\w{12}"
+  "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
+)
+if [ $quick = 1 ]; then log_patterns=("${log_patterns[@]:0:2}"); text_patterns=("${text_patterns[@]:0:2}"); fi
+
+export LC_ALL=C.UTF-8
+results="$out/results.tsv"
+: > "$results"
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }   # shell-quote for hyperfine command strings
+
+bench() {  # corpus-name file name flags pattern
+  local corpus=$1 file=$2 name=$3 flags=$4 pat=$5
+  local qp; qp=$(q "$pat")
+  for mode in c n; do
+    local cmds=() names=()
+    add() { names+=("$1"); cmds+=("$2"); }
+    add "mmgrep -j1" "$mmgrep -j1 $flags -$mode -e $qp $file"
+    add "mmgrep -j2" "$mmgrep -j2 $flags -$mode -e $qp $file"
+    add "ripgrep"    "rg --no-config -j1 $flags -$mode -e $qp $file"
+    add "grep -P"    "grep -P $flags -$mode -e $qp $file"
+    if ! [[ $pat == *\\d* || $pat == *\\b* ]]; then add "grep -E" "grep -E $flags -$mode -e $qp $file"; fi
+    add "pcre2grep"  "pcre2grep -u $flags -$mode -e $qp $file"
+    add "ugrep"      "ugrep -P $flags -$mode -e $qp $file"
+    if [ $mode = c ]; then
+      add "C PCRE2 loop" "$out/pcre2_loop $flags $qp $file"
+    fi
+    # Correctness first: every grep-like tool must print what grep -P prints.
+    local ref; ref=$(eval "grep -P $flags -$mode -e $qp $file" | cksum)
+    local got; got=$(eval "$mmgrep $flags -$mode -e $qp $file" | cksum)
+    [ "$ref" = "$got" ] || echo "MISMATCH: mmgrep $flags -$mode '$pat' $file differs from grep -P" >&2
+    local args=()
+    for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]} > /dev/null"); done
+    hyperfine -N --style none --warmup 1 --runs "$runs" -i --export-json "$out/h.json" "${args[@]}" >/dev/null 2>&1 || \
+      hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$out/h.json" "${args[@]}" >/dev/null
+    python3 - "$out/h.json" "$corpus" "$name" "$mode" "$(stat -c %s "$file")" >> "$results" <<'PY'
+import json, sys, statistics
+data = json.load(open(sys.argv[1]))
+for r in data["results"]:
+    print("\t".join([sys.argv[2], sys.argv[3], "-" + sys.argv[4], r["command"], "%.4f" % statistics.median(r["times"]), sys.argv[5]]))
+PY
+  done
+}
+
+for p in "${log_patterns[@]}"; do IFS='|' read -r name flags pat <<<"$p"; pat=${p#*|*|}; bench log "$log" "$name" "$flags" "$pat"; done
+for p in "${text_patterns[@]}"; do IFS='|' read -r name flags pat <<<"$p"; pat=${p#*|*|}; bench text "$text" "$name" "$flags" "$pat"; done
+
+# Peak RSS and anonymous memory on the log (count mode, a literal).
+mem() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+{
+  echo
+  echo "Peak RSS, -c ERROR over $(basename "$log") ($(stat -c %s "$log") bytes): mmgrep $(mem "$mmgrep" -c ERROR "$log") KiB, ripgrep $(mem rg --no-config -c ERROR "$log") KiB, grep -P $(mem grep -P -c ERROR "$log") KiB"
+} > "$out/memory.txt"
+
+python3 - "$results" <<'PY'
+import sys, collections
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+groups = collections.OrderedDict()
+for corpus, name, mode, tool, t, size in rows:
+    groups.setdefault((corpus, name, mode, int(size)), []).append((tool, float(t)))
+print("| corpus | pattern | mode | tool | median s | GB/s | vs mmgrep -j1 |")
+print("|---|---|---|---|---:|---:|---:|")
+for (corpus, name, mode, size), tools in groups.items():
+    base = dict(tools).get("mmgrep -j1")
+    for tool, t in tools:
+        ratio = "%.2fx" % (t / base) if base else "-"
+        print("| %s | %s | %s | %s | %.3f | %.2f | %s |" % (corpus, name, mode, tool, t, size / t / 1e9, ratio))
+PY
+cat "$out/memory.txt"
+echo
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(swift --version 2>&1 | head -1)"
