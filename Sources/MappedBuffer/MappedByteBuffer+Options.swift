@@ -1,4 +1,13 @@
 extension MappedByteBuffer {
+  /// The size of a memory page in bytes, read once from the system
+  /// (`sysconf(_SC_PAGESIZE)`; Python: `mmap.PAGESIZE`, and on Unix also
+  /// `mmap.ALLOCATIONGRANULARITY`).
+  ///
+  /// Mappings start at a multiple of it; ``flush(_:mode:)`` and
+  /// ``advise(_:range:)`` round their ranges to it. Offsets given to the
+  /// initializers need not be multiples of it.
+  public static var pageSize: Int { sysPageSize }
+
   /// How a mapping may be used, like the `access` argument of Python's `mmap`.
   public enum Access: Sendable, Hashable, CaseIterable {
     /// Read only (`PROT_READ`, `MAP_SHARED`; Python `ACCESS_READ`).

@@ -53,7 +53,7 @@ import Testing
     #expect(try readFile(file, offset: 100, count: 1) == [1])
   }
 
-  @Test func discardingPrivateAnonymousMemoryZeroesIt() throws {
+  @Test(.fourKiBPages) func discardingPrivateAnonymousMemoryZeroesIt() throws {
     let buffer = try MappedByteBuffer(anonymousCount: 3 * 4096, flags: .private)
     try store([1, 1, 1], at: 4095, in: buffer)
     try store([2], at: 8192, in: buffer)
@@ -65,7 +65,7 @@ import Testing
     #expect(try contents(buffer).allSatisfy { $0 == 0 })
   }
 
-  @Test func discardingACopyMappingRestoresTheFilesBytes() throws {
+  @Test(.fourKiBPages) func discardingACopyMappingRestoresTheFilesBytes() throws {
     let scratch = try ScratchDirectory()
     let file = try scratch.file("a.bin", pattern(4096))
     let buffer = try MappedByteBuffer(path: file, access: .copy)
@@ -83,7 +83,7 @@ import Testing
     #expect(try contents(buffer)[9...11] == [9, 0xEE, 11])
   }
 
-  @Test func removingPunchesAHoleInTheFile() throws {
+  @Test(.fourKiBPages) func removingPunchesAHoleInTheFile() throws {
     let scratch = try ScratchDirectory()
     let file = try scratch.file("a.bin", [UInt8](repeating: 7, count: 3 * 4096))
     let buffer = try MappedByteBuffer(path: file, access: .write)

@@ -303,3 +303,11 @@ import Testing
     #expect(try contents(buffer).prefix(6) == [0x53, 0x48, 0x41, 0x52, 0x45, 0x44])
   }
 }
+
+@Suite("Page size") struct PageSizeTests {
+  @Test func pageSizeIsAPowerOfTwoOfAtLeastFourKiB() {
+    let size = MappedByteBuffer.pageSize
+    #expect(size >= 4096)
+    #expect(size & (size - 1) == 0)
+  }
+}

@@ -80,7 +80,7 @@ import Testing
     #expect(try descriptors(of: file) == 0)
   }
 
-  @Test func anonymousCyclesLeaveNoMapping() throws {
+  @Test(.fourKiBPages) func anonymousCyclesLeaveNoMapping() throws {
     // 7 pages + 3 bytes: the kernel shows a shared anonymous region of
     // 32768 bytes, a size no other test maps.
     #expect(try sharedAnonymousMappings(length: 32768) == 0)

@@ -48,7 +48,7 @@ import Testing
 /// Another process truncates the mapped file: bulk operations throw
 /// `.truncated` instead of dying of SIGBUS.
 @Suite("Truncated files") struct TruncationTests {
-  @Test func findReadAndPrefaultOverLostPagesThrow() throws {
+  @Test(.fourKiBPages) func findReadAndPrefaultOverLostPagesThrow() throws {
     let scratch = try ScratchDirectory()
     var bytes = [UInt8](repeating: 0x41, count: 3 * 4096)
     bytes.replaceSubrange(12280..<12288, with: Array("the-end!".utf8))
@@ -78,7 +78,7 @@ import Testing
     #expect(try buffer.read(4) == [0x41, 0x41, 0x41, 0x41])
   }
 
-  @Test func truncationOffsetsCountFromTheBuffersFirstByte() throws {
+  @Test(.fourKiBPages) func truncationOffsetsCountFromTheBuffersFirstByte() throws {
     let scratch = try ScratchDirectory()
     let file = try scratch.file("t.bin", [UInt8](repeating: 0x42, count: 4 * 4096))
     let buffer = try MappedByteBuffer(path: file, offset: 5000)

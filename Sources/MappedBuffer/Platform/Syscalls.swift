@@ -51,16 +51,6 @@ enum SysConstant {
 #endif
 }
 
-/// Whether the platform can resize a mapping in place or by moving it
-/// (`mremap(2)`, Linux only).
-let sysHasRemap: Bool = {
-#if os(Linux)
-  return true
-#else
-  return false
-#endif
-}()
-
 // MARK: - Errors and EINTR
 
 /// The current `errno` as an `Errno`.

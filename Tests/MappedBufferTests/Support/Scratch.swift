@@ -231,3 +231,11 @@ func openDescriptorTargets() -> [String] {
 func descriptors(of path: String) throws -> Int {
   openDescriptorTargets().filter { $0 == path }.count
 }
+
+extension Trait where Self == ConditionTrait {
+  /// For tests whose literal expectations assume 4 KiB pages (x86-64, most
+  /// AArch64 Linux kernels).
+  static var fourKiBPages: Self {
+    .enabled(if: MappedByteBuffer.pageSize == 4096, "the expected values assume 4 KiB pages")
+  }
+}
