@@ -48,7 +48,7 @@ let package = Package(
     .testTarget(name: "ByteBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "MappedBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "RegexSearchTests", dependencies: ["RegexSearch", "ByteBuffer", "MappedBuffer", "TestSupport"]),
-    .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"]),
+    .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+
+/// mmgrep behaviour that grep has no counterpart for (-U, -j, --stats, --help)
+/// or that needs a special input (a FIFO, a /proc file, a large generated file,
+/// a pattern that exceeds PCRE2's match limit).
+@Suite("mmgrep behaviour")
+final class CLIBehaviourTests {
+  let directory: String
+
+  init() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("mmgrep-cli-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+  func write(_ text: String, to name: String) throws {
+    try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+  }
+
+  func mmgrep(_ arguments: String..., input: [UInt8]? = nil) throws -> RunResult {
+    try CLIRunner.run(try CLIRunner.mmgrepPath(), arguments, in: directory, input: input)
+  }
+
+  @Test("--help lists every option and exits 0")
+  func help() throws {
+    let result = try mmgrep("--help")
+    #expect(result.status == 0)
+    let text = result.stdout.string
+    for option in [
+      "--regexp", "--file", "--ignore-case", "--word-regexp", "--line-regexp", "--fixed-strings", "--invert-match",
+      "--count", "--files-with-matches", "--files-without-match", "--only-matching", "--line-number",
+      "--byte-offset", "--with-filename", "--no-filename", "--max-count", "--after-context", "--before-context",
+      "--context", "--quiet", "--no-messages", "--recursive", "--text", "--color", "--multiline", "--threads",
+      "--stats",
+    ] {
+      #expect(text.contains(option), "\(option) missing from --help")
+    }
+    #expect(result.stderr.isEmpty)
+  }
+
+  @Test("--version and -V print one line and exit 0", arguments: ["--version", "-V"])
+  func version(_ flag: String) throws {
+    let result = try mmgrep(flag)
+    #expect(result.status == 0)
+    #expect(result.stdout.string.hasPrefix("mmgrep "))
+    #expect(result.stdout.filter { $0 == 10 }.count == 1)
+  }
+
+  @Test("-U: a match may span lines; every line it touches is printed")
+  func multiline() throws {
+    try write("a\nfoo\nbar\nb\nfoo\n", to: "m.txt")
+    #expect(try mmgrep("-U", "-n", "foo\\nbar", "m.txt").stdout.string == "2:foo\n3:bar\n")
+    #expect(try mmgrep("-U", "-c", "foo\\nbar", "m.txt").stdout.string == "2\n")
+    #expect(try mmgrep("-U", "-v", "foo\\nbar", "m.txt").stdout.string == "a\nb\nfoo\n")
+    #expect(try mmgrep("-U", "-o", "o\\nb", "m.txt").stdout.string == "o\nb\n")
+    #expect(try mmgrep("-U", "-n", "^b$", "m.txt").stdout.string == "4:b\n")
+    #expect(try mmgrep("-U", "-l", "r\\nb", "m.txt").stdout.string == "m.txt\n")
+    #expect(try mmgrep("-U", "x\\ny", "m.txt").status == 1)
+  }
+
+  @Test("-j N prints exactly what one thread prints", arguments: ["-n", "-c", "-vc", "-o", "-b"])
+  func threads(_ option: String) throws {
+    var text = ""
+    for i in 0..<60_000 {
+      text += i % 7 == 0 ? "line \(i) ERROR code=\(i % 13)\n" : "line \(i) ok\n"
+    }
+    try write(text, to: "big.log")
+    let serial = try mmgrep(option, "ERROR code=1[0-2]", "big.log")
+    let parallel = try mmgrep("-j", "4", option, "ERROR code=1[0-2]", "big.log")
+    #expect(serial.status == 0)
+    #expect(parallel == serial)
+  }
+
+  @Test("--stats reports bytes, time and throughput on stderr, and leaves stdout alone")
+  func stats() throws {
+    try write("one\ntwo\nthree\n", to: "s.txt")
+    let plain = try mmgrep("-c", "t", "s.txt")
+    let result = try mmgrep("--stats", "-c", "t", "s.txt")
+    #expect(result.stdout == plain.stdout)
+    #expect(result.stdout.string == "2\n")
+    let stats = result.stderr.string
+    #expect(stats.hasPrefix("mmgrep: stats: 14 bytes"))
+    #expect(stats.contains("MiB/s"))
+    #expect(stats.contains("1 file"))
+  }
+
+  @Test("a file the kernel reports as size 0 (/proc) is read to its end")
+  func procFile() throws {
+    let result = try mmgrep("-c", "^Name:", "/proc/self/status")
+    #expect(result.stdout.string == "1\n")
+    #expect(result.status == 0)
+  }
+
+  @Test("a FIFO is read to its end")
+  func fifo() throws {
+    let path = directory + "/pipe"
+    #expect(mkfifo(path, 0o600) == 0)
+    let writer = Thread {
+      if let handle = FileHandle(forWritingAtPath: path) {
+        handle.write(Data("first\nsecond match\nthird\n".utf8))
+        try? handle.close()
+      }
+    }
+    writer.start()
+    let result = try mmgrep("-n", "match", "pipe")
+    #expect(result.stdout.string == "2:second match\n")
+    #expect(result.status == 0)
+  }
+
+  @Test("standard input from a pipe, named (standard input) or by --label")
+  func standardInput() throws {
+    let input = Array("alpha\nbeta\n".utf8)
+    #expect(try mmgrep("-H", "beta", input: input).stdout.string == "(standard input):beta\n")
+    #expect(try mmgrep("-c", "a", "-", input: input).stdout.string == "2\n")
+    #expect(try mmgrep("--label=in", "-H", "alpha", input: input).stdout.string == "in:alpha\n")
+  }
+
+  @Test("a PCRE2 resource limit names the file and line, and the other files are still searched")
+  func matchLimit() throws {
+    try write("ok line\n" + String(repeating: "a", count: 30_000) + "b\n", to: "evil.txt")
+    try write("fine\n", to: "good.txt")
+    let result = try mmgrep("-H", "^(a+)+$|fine", "evil.txt", "good.txt")
+    #expect(result.status == 2)
+    #expect(result.stdout.string == "good.txt:fine\n")
+    #expect(result.stderr.string.hasPrefix("mmgrep: evil.txt:2: "))
+  }
+
+  @Test("options after operands, clusters with values and long-option prefixes parse as grep's do")
+  func argumentForms() throws {
+    try write("a1\nb2\na3\n", to: "f.txt")
+    let reference = try mmgrep("-n", "-A", "1", "-m", "1", "a", "f.txt")
+    #expect(reference.stdout.string == "1:a1\n2-b2\n")
+    #expect(try mmgrep("-nA1", "-m1", "a", "f.txt") == reference)
+    #expect(try mmgrep("a", "f.txt", "--line-num", "--after=1", "--max-count", "1") == reference)
+    #expect(try mmgrep("-e", "a", "-nm1", "-A1", "f.txt") == reference)
+    let ambiguous = try mmgrep("--co", "a", "f.txt")
+    #expect(ambiguous.status == 2)
+    #expect(ambiguous.stdout.isEmpty)
+    #expect(ambiguous.stderr.string.hasPrefix("mmgrep: option '--co' is ambiguous"))
+  }
+
+  @Test("a write error other than a closed pipe is reported with exit status 2")
+  func fullDevice() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+    try write("x\n", to: "x.txt")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
+    process.arguments = ["x", directory + "/x.txt"]
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    process.waitUntilExit()
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 2)
+    #expect(message == "mmgrep: write error: No space left on device\n")
+  }
+}
