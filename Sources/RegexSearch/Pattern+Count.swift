@@ -1,26 +1,33 @@
 import Dispatch
 
 extension Pattern {
-  /// The serial count of matches starting in `window` from `start`, plus the end
-  /// of the last match (relative to the window).
+  /// The serial count of matches starting in `window` from `start` (and, when
+  /// `startLimit` is set, at or before it), plus the end of the last match.
+  /// Offsets are relative to the window.
   func countMatches(_ code: PCRE2Code, _ scratch: PCRE2Scratch, in memory: Memory, window: Range<Int>,
-                    start: Int) throws(RegexError) -> (count: Int, lastEnd: Int) {
+                    start: Int, startLimit: Int? = nil) throws(RegexError) -> (count: Int, lastEnd: Int) {
     var cursor = MatchCursor(start: start)
     var n = 0
     var lastEnd = start
-    while try cursor.next(code, scratch, in: memory, window: window, pattern: source) {
+    scratch.setOffsetLimit(startLimit)
+    // PCRE2 applies the offset limit only when it advances: check the first attempt here.
+    while startLimit.map({ cursor.position <= $0 }) ?? true,
+          try cursor.next(code, scratch, in: memory, window: window, pattern: source) {
+      if let startLimit, scratch.matchStart > startLimit { break }
       n += 1
       lastEnd = scratch.matchEnd
     }
     return (n, lastEnd)
   }
 
-  func count(in source: SubjectSource, parallelism: Int) throws(RegexError) -> Int {
+  func count(in source: SubjectSource, parallelism: Int, minimumChunk: Int = 64 * 1024) throws(RegexError) -> Int {
     precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
     return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> Int in
       let all = 0..<memory.count
+      // A fault while splitting (a truncated file) falls back to the serial search,
+      // which reports the first lost byte in buffer order.
       let chunks = parallelism > 1 && !storage.anchorsToStartOffset
-        ? try LineChunks.split(memory, range: all, parts: parallelism, minimumSize: 64 * 1024, pattern: self.source)
+        ? LineChunks.splitOrWhole(memory, range: all, parts: parallelism, minimumSize: minimumChunk)
         : [all]
       if chunks.count <= 1 {
         return try storage.withScratch { (scratch) throws(RegexError) -> Int in
@@ -44,9 +51,9 @@ extension Pattern {
     DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
       let scratch = storage.acquire()
       defer { storage.release(scratch) }
-      scratch.setOffsetLimit(i == isLast ? nil : chunks[i].upperBound - 1)
       let r = Result { () throws(RegexError) -> (count: Int, lastEnd: Int) in
-        try countMatches(code, scratch, in: memory, window: whole, start: chunks[i].lowerBound)
+        try countMatches(code, scratch, in: memory, window: whole, start: chunks[i].lowerBound,
+                         startLimit: i == isLast ? nil : chunks[i].upperBound - 1)
       }
       slots.set(i, r)
     }
@@ -58,8 +65,8 @@ extension Pattern {
       if previousEnd > chunk.lowerBound {
         // The serial loop resumes inside this chunk, after a match that crossed into it.
         outcome = try storage.withScratch { (scratch) throws(RegexError) -> (count: Int, lastEnd: Int) in
-          scratch.setOffsetLimit(i == isLast ? nil : chunk.upperBound - 1)
-          return try countMatches(code, scratch, in: memory, window: whole, start: previousEnd)
+          try countMatches(code, scratch, in: memory, window: whole, start: previousEnd,
+                           startLimit: i == isLast ? nil : chunk.upperBound - 1)
         }
         // Matches start at or after previousEnd; an empty chunk tail leaves it unchanged.
         outcome.lastEnd = max(outcome.lastEnd, previousEnd)
@@ -75,6 +82,11 @@ extension Pattern {
 
 /// Splits memory into line-aligned chunks.
 enum LineChunks {
+  /// `split`, or the whole range as one chunk when the memory cannot be read.
+  static func splitOrWhole(_ memory: Memory, range: Range<Int>, parts: Int, minimumSize: Int) -> [Range<Int>] {
+    (try? split(memory, range: range, parts: parts, minimumSize: minimumSize, pattern: nil)) ?? [range]
+  }
+
   /// Splits `range` into about `parts` pieces (each at least `minimumSize`
   /// bytes, except the last) that end just after a `"\n"` (or at the end).
   static func split(_ memory: Memory, range: Range<Int>, parts: Int, minimumSize: Int,

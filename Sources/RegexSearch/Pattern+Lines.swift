@@ -134,8 +134,7 @@ extension Pattern {
           return try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
         }
       }
-      let chunks = try LineChunks.split(memory, range: all, parts: parallelism, minimumSize: chunkSize,
-                                        pattern: self.source)
+      let chunks = LineChunks.splitOrWhole(memory, range: all, parts: parallelism, minimumSize: chunkSize)
       let results = try searchChunks(chunks, in: memory, inverted: inverted, collect: false)
       var total = 0
       for r in results { total += try r.get().selected }
@@ -260,12 +259,13 @@ public struct LineSequence {
         if start >= memory.count { return ([], start, 0, true) }
         let windowBytes = s.chunkSize * s.parallelism
         var end = memory.count
-        if start + windowBytes < memory.count,
-           let nl = try memory.firstIndex(of: 0x0A, in: (start + windowBytes)..<memory.count, pattern: s.pattern.source) {
-          end = nl + 1
+        if start + windowBytes < memory.count {
+          // A fault here (a truncated file) makes the window the rest of the memory, searched in
+          // one chunk, so the error reported is the first lost byte in buffer order.
+          let nl = try? memory.firstIndex(of: 0x0A, in: (start + windowBytes)..<memory.count, pattern: nil)
+          end = nl.map { $0 + 1 } ?? memory.count
         }
-        let chunks = try LineChunks.split(memory, range: start..<end, parts: s.parallelism, minimumSize: 1,
-                                          pattern: s.pattern.source)
+        let chunks = LineChunks.splitOrWhole(memory, range: start..<end, parts: s.parallelism, minimumSize: 1)
         let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true)
         var lines: [LineMatch] = []
         var base = firstLine - 1

@@ -232,19 +232,16 @@ extension Pattern {
     return window
   }
 
-  func firstMatch(in source: SubjectSource, within range: Range<Int>?, from offset: Int) throws(RegexError) -> Match? {
-    try source.withBytes(pattern: source_) { (memory) throws(RegexError) -> Match? in
-      let window = try Self.resolve(range, count: memory.count, pattern: source_)
+  func firstMatch(in subject: SubjectSource, within range: Range<Int>?, from offset: Int) throws(RegexError) -> Match? {
+    try subject.withBytes(pattern: source) { (memory) throws(RegexError) -> Match? in
+      let window = try Self.resolve(range, count: memory.count, pattern: source)
       precondition(offset >= window.lowerBound && offset <= window.upperBound,
                    "offset \(offset) not in \(window.lowerBound)...\(window.upperBound)")
       return try storage.withScratch { (scratch) throws(RegexError) -> Match? in
         var cursor = MatchCursor(start: offset - window.lowerBound)
-        guard try cursor.next(storage.code, scratch, in: memory, window: window, pattern: source_) else { return nil }
+        guard try cursor.next(storage.code, scratch, in: memory, window: window, pattern: source) else { return nil }
         return makeMatch(scratch, origin: window.lowerBound)
       }
     }
   }
-
-  /// The pattern text for error messages.
-  var source_: String { source }
 }
