@@ -26,6 +26,31 @@ struct CollectionViewTests {
     #expect(seen == [3, 1, 4, 1, 5])
   }
 
+  @Test("iteration crosses chunk boundaries", arguments: Backend.allCases)
+  func iterationAcrossChunks(backend: Backend) throws {
+    let content = (0..<10_000).map { UInt8($0 % 253) }
+    let buffer = try backend.make(content)
+    var count = 0
+    var sum = 0
+    for byte in buffer.bytes {
+      count += 1
+      sum += Int(byte)
+    }
+    #expect(count == 10_000)
+    #expect(sum == 1_252_020)
+    #expect(buffer.bytes.map { $0 }[4095...4097] == [47, 48, 49])
+    #expect(buffer.bytes.elementsEqual(content))
+  }
+
+  @Test func iteratingAClosedBufferTraps() async {
+    await #expect(processExitsWith: .failure) {
+      let buffer = HeapByteBuffer([1, 2, 3])
+      let view = buffer.bytes
+      try buffer.close()
+      for byte in view { _ = byte }
+    }
+  }
+
   @Test("the view reads the buffer live", arguments: Backend.allCases)
   func liveView(backend: Backend) throws {
     let buffer = try backend.make("abc")
