@@ -92,14 +92,18 @@ public struct Pattern: Sendable {
     if alternatives.isEmpty { body = Array("(*FAIL)".utf8) }
     let source = patterns.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
     try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: false,
-                  userText: literal ? [] : patterns, source: source,
+                  userText: patterns, source: source,
                   options: options, newline: newline, limits: limits, jit: jit)
   }
 
   private init(compiled: [UInt8], usePCRE2Literal: Bool, userText: [[UInt8]], source: String,
                options: Options, newline: Newline, limits: Limits, jit: Bool) throws(RegexError) {
     let literal = options.contains(.literal)
-    let lineLocal = literal || userText.allSatisfy(PatternText.isLineLocal)
+    // The line-search fast path needs patterns whose matches stay inside one line and
+    // whose attempts never read past it (see LineScanner).
+    let lineLocal = literal
+      ? !userText.contains { $0.contains(0x0A) }
+      : userText.allSatisfy { PatternText.isLineLocal($0) && !PatternText.mayMatchNewline($0, options: options) }
     let anchored = !literal && userText.contains(where: PatternText.mentionsStartAnchor)
     let request = PCRE2CompileRequest(pattern: compiled, options: options, newline: newline,
                                       literal: usePCRE2Literal, jit: jit)

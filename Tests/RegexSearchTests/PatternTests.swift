@@ -1,5 +1,5 @@
 import ByteBuffer
-import RegexSearch
+@testable import RegexSearch
 import Testing
 
 @Suite("Pattern compilation") struct PatternTests {
@@ -107,5 +107,32 @@ import Testing
     #expect(try Pattern("^", options: .multiline, newline: .cr).matches(in: subject).collect().map(\.range.lowerBound) == [0, 2, 5])
     #expect(try Pattern("^", options: .multiline, newline: .crlf).matches(in: subject).collect().map(\.range.lowerBound) == [0, 3])
     #expect(try Pattern("^", options: .multiline, newline: .any).matches(in: subject).collect().map(\.range.lowerBound) == [0, 3, 5, 7])
+  }
+}
+
+@Suite("Line-search fast path eligibility") struct FastPathTests {
+  @Test("patterns that stay inside a line use the fast path", arguments: [
+    "ERROR", #"\bfoo\b"#, #"status=5\d\d"#, "^a.*b$", #"(GET|POST) /api/v\d/\w+"#, #"\S+@\S+"#, #"\N+"#, "[a-z]+",
+  ])
+  func eligible(pattern: String) throws {
+    #expect(try Pattern(pattern).lineFastPath)
+    #expect(try Pattern(pattern, options: [.caseInsensitive, .utf, .wholeWords]).lineFastPath)
+  }
+
+  @Test("patterns that may cross or look past a line use the per-line loop", arguments: [
+    #"a\sb"#, "[^x]", #"a\Wb"#, #"\x0a"#, "(?s)a.b", "(?is:a.b)", "(?<=a)b", "a(?=b)", #"\Aa"#, "a++",
+    "(?>a)", "(*SKIP)a", #"[\t-~]"#, "[[:space:]]", #"\p{Cc}"#, #"\Ka"#, #"\Ra"#, #"\N{U+0A}"#, #"\Ga"#,
+  ])
+  func notEligible(pattern: String) throws {
+    #expect(try !Pattern(pattern, options: .utf).lineFastPath)
+  }
+
+  @Test func optionsAndNewlines() throws {
+    #expect(try !Pattern("a.b", options: .dotMatchesNewlines).lineFastPath)
+    #expect(try !Pattern("ab", newline: .crlf).lineFastPath)
+    #expect(try Pattern("a+b(", options: .literal).lineFastPath)
+    #expect(try !Pattern(anyOf: [Array("a\nb".utf8)], options: .literal).lineFastPath)
+    #expect(try Pattern(anyOf: [Array("a".utf8), Array("b".utf8)]).lineFastPath)
+    #expect(try !Pattern(anyOf: [Array("a".utf8), Array(#"b\s"#.utf8)]).lineFastPath)
   }
 }

@@ -2,12 +2,17 @@
 /// is its own PCRE2 subject, exactly as `grep -P` searches (lines end at
 /// `"\n"`, which is not part of the line; a last line without `"\n"` is a line).
 ///
-/// Fast path: for a line-local pattern (see `PatternText.isLineLocal`) with LF
-/// newlines, the multiline code finds the next candidate across many lines in
-/// one PCRE2 call; only the candidate's line is then matched alone, and newlines
-/// are counted (`csg_count_byte`) only between candidates. The line-alone
-/// verification decides, so results equal the per-line loop. A candidate that
-/// crosses a line end switches to the per-line loop for the rest of the range.
+/// Fast path: for a line-local pattern (`PatternText.isLineLocal`: no lookaround,
+/// `\A \z \Z \G \K`, atomic groups, possessive quantifiers, verbs, ...) that cannot
+/// consume a newline (`PatternText.mayMatchNewline`), with LF newlines, the
+/// multiline code finds the next candidate across many lines in one PCRE2 call;
+/// only the candidate's line is then matched alone, and newlines are counted
+/// (`csg_count_byte`) only between candidates. A match of the line alone is a
+/// match at the same place in the whole buffer (anchors, `\b` and `\w` see a
+/// `"\n"` or the buffer's bounds at the line's ends), so no line is missed, and
+/// the line-alone verification decides, so results equal the per-line loop.
+/// As a safety net, a candidate that crosses a line end switches to the
+/// per-line loop for the rest of the range.
 struct LineScanner {
   /// The start of the next line to examine (absolute).
   var position: Int

@@ -53,6 +53,51 @@ enum PatternText {
     return !banned.contains { pattern.containsSequence($0) }
   }
 
+  /// Whether the pattern might match (consume) a `"\n"`, judged conservatively
+  /// from its text: `.` under DOTALL, `\s \D \W \H \R \v \n \x \0…\7 \c \o \N{…} \p \P \X \C`,
+  /// negated classes, class ranges that start with an escape, POSIX `[:space:]`
+  /// / `[:cntrl:]` / negated POSIX classes, an inline `s` option, or a newline byte.
+  ///
+  /// A pattern that cannot consume `"\n"` never looks past the end of the line
+  /// where an attempt starts, so the line-search fast path costs O(*n*) overall.
+  static func mayMatchNewline(_ pattern: [UInt8], options: Pattern.Options) -> Bool {
+    if options.contains(.dotMatchesNewlines) || pattern.contains(0x0A) { return true }
+    let risky = Set("sDWHRvnxcopPXCN0123456789".utf8)
+    var i = 0
+    while i < pattern.count {
+      let b = pattern[i]
+      if b == UInt8(ascii: "\\"), i + 1 < pattern.count {
+        let e = pattern[i + 1]
+        // \N alone means "not a newline"; only \N{U+…} can name one. \1-\9 are backreferences
+        // (or octal): conservative either way.
+        if risky.contains(e) && !(e == UInt8(ascii: "N") && (i + 2 >= pattern.count || pattern[i + 2] != UInt8(ascii: "{"))) {
+          return true
+        }
+        if i + 2 < pattern.count && pattern[i + 2] == UInt8(ascii: "-") { return true }  // [\t-~]
+        i += 2
+        continue
+      }
+      if b == UInt8(ascii: "["), i + 1 < pattern.count, pattern[i + 1] == UInt8(ascii: "^") { return true }
+      if b == UInt8(ascii: "["), i + 2 < pattern.count, pattern[i + 1] == UInt8(ascii: ":") {
+        let c = pattern[i + 2]
+        if c == UInt8(ascii: "^") || c == UInt8(ascii: "s") || c == UInt8(ascii: "c") { return true }
+      }
+      if b == UInt8(ascii: "("), i + 1 < pattern.count, pattern[i + 1] == UInt8(ascii: "?") {
+        // Inline options: (?s), (?is-m:…), (?^s)…
+        var j = i + 2
+        while j < pattern.count {
+          let c = pattern[j]
+          let isLetter = (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z")
+          guard isLetter || c == UInt8(ascii: "-") || c == UInt8(ascii: "^") else { break }
+          if c == UInt8(ascii: "s") { return true }
+          j += 1
+        }
+      }
+      i += 1
+    }
+    return false
+  }
+
   /// Whether the pattern text mentions `\G`.
   static func mentionsStartAnchor(_ pattern: [UInt8]) -> Bool {
     pattern.containsSequence(Array("\\G".utf8))
