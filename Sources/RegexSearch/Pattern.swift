@@ -52,8 +52,10 @@ public struct Pattern: Sendable {
     let wrapped = options.contains(.wholeWords) || options.contains(.wholeLines)
     let literal = options.contains(.literal)
     let body = literal && wrapped ? PatternText.escape(text) : text
+    let prefixLength = wrapped ? (options.contains(.wholeLines) ? PatternText.linePrefix.count : PatternText.wordPrefix.count) : 0
     try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: literal && !wrapped,
-                  userText: [text], source: String(decoding: text, as: UTF8.self),
+                  userText: [text], segments: [prefixLength..<(prefixLength + body.count)],
+                  source: String(decoding: text, as: UTF8.self),
                   options: options, newline: newline, limits: limits, jit: jit)
   }
 
@@ -84,20 +86,33 @@ public struct Pattern: Sendable {
         .map { PatternText.escape($0.element) }
     }
     let close: [UInt8] = options.contains(.extended) && !literal ? [0x0A] : []
+    let wrapper = options.contains(.wholeLines) ? PatternText.linePrefix.count
+      : options.contains(.wholeWords) ? PatternText.wordPrefix.count : 0
     var body: [UInt8] = []
+    var segments: [Range<Int>] = []
     for (i, alternative) in alternatives.enumerated() {
       if i > 0 { body.append(UInt8(ascii: "|")) }
-      body += Array("(?:".utf8) + alternative + close + [UInt8(ascii: ")")]
+      body += Array("(?:".utf8)
+      segments.append((wrapper + body.count)..<(wrapper + body.count + alternative.count))
+      body += alternative + close + [UInt8(ascii: ")")]
     }
     if alternatives.isEmpty { body = Array("(*FAIL)".utf8) }
     let source = patterns.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
+    // Literal alternatives were reordered: map error offsets onto the sorted order's texts.
+    let texts = literal
+      ? patterns.enumerated()
+        .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+        .map(\.element)
+      : patterns
     try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: false,
-                  userText: patterns, source: source,
+                  userText: texts, segments: segments, source: source,
                   options: options, newline: newline, limits: limits, jit: jit)
   }
 
-  private init(compiled: [UInt8], usePCRE2Literal: Bool, userText: [[UInt8]], source: String,
-               options: Options, newline: Newline, limits: Limits, jit: Bool) throws(RegexError) {
+  /// - Parameter segments: where each of `userText` sits in `compiled`, to
+  ///   report compile errors at offsets in the user's own text.
+  private init(compiled: [UInt8], usePCRE2Literal: Bool, userText: [[UInt8]], segments: [Range<Int>],
+               source: String, options: Options, newline: Newline, limits: Limits, jit: Bool) throws(RegexError) {
     let literal = options.contains(.literal)
     // The line-search fast path needs patterns whose matches stay inside one line and
     // whose attempts never read past it (see LineScanner).
@@ -111,14 +126,29 @@ public struct Pattern: Sendable {
       storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
                                    limits: limits)
     } catch {
-      var e = error
-      e.pattern = source
-      throw e
+      throw Self.relocate(error, segments: segments, userText: userText, source: source)
     }
     self.options = options
     self.newline = newline
     self.limits = limits
     self.source = source
+  }
+
+  /// Moves a compile error's offset from the text PCRE2 compiled (wrappers,
+  /// joined alternatives) into the user's own pattern; with several
+  /// alternatives, `pattern` names the one the offset is in.
+  private static func relocate(_ error: RegexError, segments: [Range<Int>], userText: [[UInt8]],
+                               source: String) -> RegexError {
+    guard error.kind == .compile, let offset = error.offset, !segments.isEmpty else {
+      var e = error
+      e.pattern = source
+      return e
+    }
+    let index = segments.lastIndex { $0.lowerBound <= offset } ?? 0
+    let segment = segments[index]
+    let local = min(max(offset - segment.lowerBound, 0), segment.count)
+    return RegexError(kind: .compile, code: error.code, offset: local, message: error.message,
+                      pattern: segments.count == 1 ? source : String(decoding: userText[index], as: UTF8.self))
   }
 
   /// Whether matching runs JIT-compiled code (`false`: the interpreter, because

@@ -136,3 +136,22 @@ import Testing
     #expect(try !Pattern(anyOf: [Array("a".utf8), Array(#"b\s"#.utf8)]).lineFastPath)
   }
 }
+
+@Suite("Compile error offsets") struct CompileErrorOffsetTests {
+  func failure(_ make: () throws -> Pattern) -> RegexError? {
+    do { _ = try make(); return nil } catch { return error as? RegexError }
+  }
+
+  @Test func wrappedPatternOffsetsAreInTheUsersText() throws {
+    // Same message as grep -P -w 'a(' ("missing closing parenthesis"); offset within "a(".
+    let e = try #require(failure { try Pattern("a(", options: .wholeWords) })
+    #expect(e.message == "missing closing parenthesis" && e.offset == 2 && e.pattern == "a(")
+    let x = try #require(failure { try Pattern("ab[", options: .wholeLines) })
+    #expect(x.message == "missing terminating ] for character class" && x.offset == 3)
+  }
+
+  @Test func alternativeOffsetsNameTheAlternative() throws {
+    let e = try #require(failure { try Pattern(anyOf: [Array("ok".utf8), Array("x{2,1}".utf8)]) })
+    #expect(e.message == "numbers out of order in {} quantifier" && e.offset == 5 && e.pattern == "x{2,1}")
+  }
+}
