@@ -103,7 +103,7 @@ struct LineScanner {
     if position >= limit { return true }
     if !inverted || countOnly {
       var lines = try memory.occurrences(of: 0x0A, in: position..<limit, pattern: pattern)
-      if memory[limit - 1] != 0x0A { lines += 1 }  // an unterminated last line
+      if try memory.byte(at: limit - 1, pattern: pattern) != 0x0A { lines += 1 }  // an unterminated last line
       lineNumber += lines
       if inverted { selected += lines }
       position = limit

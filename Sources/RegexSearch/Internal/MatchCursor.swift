@@ -36,11 +36,17 @@ struct MatchCursor {
         lastWasEmpty = false
         let from = position
         position += 1
-        if code.crlfIsNewline && from + 1 < length && memory[window.lowerBound + from] == 0x0D
-          && memory[window.lowerBound + from + 1] == 0x0A {
+        let base = window.lowerBound
+        var atCRLF = false
+        if code.crlfIsNewline && from + 1 < length, try memory.byte(at: base + from, pattern: pattern) == 0x0D {
+          atCRLF = try memory.byte(at: base + from + 1, pattern: pattern) == 0x0A
+        }
+        if atCRLF {
           position += 1
         } else if code.isUTF {
-          while position < length && memory[window.lowerBound + position] & 0xC0 == 0x80 { position += 1 }
+          while position < length, try memory.byte(at: base + position, pattern: pattern) & 0xC0 == 0x80 {
+            position += 1
+          }
         }
       case .failure(let rc):
         throw RegexError(kind: .match, code: rc, offset: window.lowerBound + position, pattern: pattern)

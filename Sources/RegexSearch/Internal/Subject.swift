@@ -120,9 +120,16 @@ struct Memory: @unchecked Sendable {  // read concurrently by parallel searches;
     return bytes
   }
 
-  /// The byte at `offset` (unguarded single-byte read; callers only read bytes
-  /// PCRE2 or a guarded scan just read).
-  subscript(offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
+  /// The byte at `offset`, read under the guard (the file may shrink at any time).
+  func byte(at offset: Int, pattern: String?) throws(RegexError) -> UInt8 {
+    var value: UInt8 = 0
+    var fault: UnsafeRawPointer? = nil
+    // Safe because offset lies within 0..<count.
+    if csg_memmove(&value, base + offset, 1, &fault) != Int32(CSG_OK) {
+      throw truncated(at: offset, pattern: pattern)
+    }
+    return value
+  }
 }
 
 /// Result slots that parallel workers fill, one slot per worker index.
