@@ -18,6 +18,8 @@ extension Pattern {
     /// The pattern and subject are UTF-8 (`PCRE2_UTF`). Invalid UTF-8 in the
     /// subject is tolerated (`PCRE2_MATCH_INVALID_UTF`): it never matches a
     /// character, and matches never include it — logs carry garbage bytes.
+    /// As in GNU grep 3.8, Unicode properties are not used for `\w`, `\d`, `\s`
+    /// and `\b` (no `PCRE2_UCP`): they stay ASCII; use `\p{L}` and friends.
     public static let utf = Options(rawValue: 1 << 4)
     /// The pattern is a fixed string, not a regular expression
     /// (`PCRE2_LITERAL`, or byte-by-byte escaping when wrapped; grep -F).
