@@ -76,6 +76,21 @@ let generatedLog: [UInt8] = {
     #expect(errors.first?.range == 117..<136)
   }
 
+  @Test("the line-search fast path selects exactly the lines the per-line loop does")
+  func fastPathEqualsPerLine() throws {
+    let extra = Array("\nERROR\n\n  ERROR  \r\nline ERRORS x\nno newline ERROR".utf8)
+    let text = generatedLog + extra
+    for source in [#"ERROR code=\d$"#, "^line 7", #"\bcode=9\b"#, "value=99", "^$", "ERROR", "x*", #"\d{5} ok"#] {
+      let fast = try Pattern(source)
+      let perLine = try Pattern("(?=)" + source)  // an empty lookahead: same matches, per-line loop
+      #expect(fast.lineFastPath && !perLine.lineFastPath)
+      let expected = try perLine.matchingLines(in: text).collect()
+      #expect(try fast.matchingLines(in: text).collect() == expected, "\(source)")
+      #expect(try fast.matchingLines(in: text, inverted: true).collect().count == 100_006 - expected.count)
+      #expect(try fast.countMatchingLines(in: text, inverted: true) == 100_006 - expected.count)
+    }
+  }
+
   @Test("parallel whole-buffer counts equal serial ones, even across chunk boundaries",
         arguments: [1_000, 65_536, 1 << 20])
   func parallelCount(chunkSize: Int) throws {

@@ -1,5 +1,6 @@
 import ByteBuffer
 @testable import RegexSearch
+import TestSupport
 import Testing
 
 @Suite("Pattern compilation") struct PatternTests {
@@ -36,7 +37,7 @@ import Testing
     #expect(try Pattern("abc").captureCount == 0)
   }
 
-  @Test("each option maps to its PCRE2 flag", arguments: [
+  @Test("each option maps to its PCRE2 flag", arguments: Backend.allCases, [
     ("HELLO", Pattern.Options.caseInsensitive, "say hello", 4..<9),
     ("^b", .multiline, "a\nb", 2..<3),
     ("a.b", .dotMatchesNewlines, "a\nb", 0..<3),
@@ -46,10 +47,12 @@ import Testing
     ("foo", .wholeWords, "foobar foo_ (foo)", 13..<16),
     ("foo|foo bar", .wholeLines, "foo bar", 0..<7),
   ] as [(String, Pattern.Options, String, Range<Int>)])
-  func option(pattern: String, option: Pattern.Options, subject: String, expected: Range<Int>) throws {
-    #expect(try Pattern(pattern, options: option).firstMatch(in: subject)?.range == expected)
+  func option(backend: Backend, c: (pattern: String, option: Pattern.Options, subject: String, expected: Range<Int>)) throws {
+    let buffer = try backend.make(c.subject)
+    #expect(try Pattern(c.pattern, options: c.option).firstMatch(in: buffer)?.range == c.expected)
+    #expect(try Pattern(c.pattern, options: c.option).firstMatch(in: c.subject)?.range == c.expected)
     // Without the option the same search finds something else (or nothing).
-    #expect(try Pattern(pattern, options: []).firstMatch(in: subject)?.range != expected)
+    #expect(try Pattern(c.pattern, options: []).firstMatch(in: buffer)?.range != c.expected)
   }
 
   @Test func wholeLinesWinsOverWholeWords() throws {
