@@ -57,6 +57,9 @@ extension ByteBufferError: CustomStringConvertible {
     case .readOnly(let operation, let path):
       return "cannot \(operation) \(Self.subject(path)): the buffer is read-only"
     case .outOfRange(let operation, let offset, let length, let count):
+      if length == 0 {  // a position, not a span (seek)
+        return "cannot \(operation) to offset \(offset): outside 0...\(count)"
+      }
       return "cannot \(operation) \(length) byte\(length == 1 ? "" : "s") at offset \(offset): "
         + "out of range for a buffer of \(count) byte\(count == 1 ? "" : "s")"
     case .invalidArgument(let operation, let reason):
