@@ -78,13 +78,9 @@ public struct Pattern: Sendable {
   public init(anyOf patterns: [[UInt8]], options: Options = [], newline: Newline = .lf,
               limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
     let literal = options.contains(.literal)
-    var alternatives = patterns
-    if literal {
-      // Stable sort, longest first: PCRE2 takes the first alternative that matches.
-      alternatives = patterns.enumerated()
-        .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
-        .map { PatternText.escape($0.element) }
-    }
+    // Longest first for literals: PCRE2 takes the first alternative that matches.
+    let texts = literal ? PatternText.longestFirst(patterns) : patterns
+    let alternatives = literal ? texts.map { PatternText.escape($0) } : texts
     let close: [UInt8] = options.contains(.extended) && !literal ? [0x0A] : []
     let wrapper = options.contains(.wholeLines) ? PatternText.linePrefix.count
       : options.contains(.wholeWords) ? PatternText.wordPrefix.count : 0
@@ -98,12 +94,6 @@ public struct Pattern: Sendable {
     }
     if alternatives.isEmpty { body = Array("(*FAIL)".utf8) }
     let source = patterns.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
-    // Literal alternatives were reordered: map error offsets onto the sorted order's texts.
-    let texts = literal
-      ? patterns.enumerated()
-        .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
-        .map(\.element)
-      : patterns
     try self.init(compiled: PatternText.wrap(body, options: options), usePCRE2Literal: false,
                   userText: texts, segments: segments, source: source,
                   options: options, newline: newline, limits: limits, jit: jit)

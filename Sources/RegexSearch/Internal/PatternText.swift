@@ -30,6 +30,13 @@ enum PatternText {
     return out
   }
 
+  /// `texts` ordered longest first, keeping the given order among equal lengths.
+  static func longestFirst(_ texts: [[UInt8]]) -> [[UInt8]] {
+    texts.enumerated()
+      .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+      .map(\.element)
+  }
+
   /// Wraps `body` for `.wholeLines` (wins over `.wholeWords`, as in grep) or
   /// `.wholeWords`. In extended mode a newline ends any `#` comment first.
   static func wrap(_ body: [UInt8], options: Pattern.Options) -> [UInt8] {
