@@ -150,6 +150,18 @@ extension MappedByteBuffer {
         state.mapping = try remapped(
           state.mapping, oldLength: state.mappedLength(delta: delta),
           newLength: newCount == 0 ? 0 : delta + newCount, descriptor: state.descriptor)
+        if source == .anonymous, newCount > state.count, let base = state.mapping {
+          // A shrink keeps the last page mapped, old bytes and all, and a grow
+          // by `mremap` brings them back: zero the new bytes up to the end of
+          // that page (pages past it are new, hence zero, and stay untouched).
+          let page = Self.pageSize
+          let pageEnd = (state.count + page - 1) / page * page
+          let end = min(newCount, pageEnd)
+          if end > state.count {
+            // Safe because the mapping now spans `newCount` bytes and end <= newCount.
+            (base + state.count).initializeMemory(as: UInt8.self, repeating: 0, count: end - state.count)
+          }
+        }
         state.count = newCount
       } catch {
         if isFileBacked { try? sysTruncate(state.descriptor, to: offset + state.count) }

@@ -158,4 +158,14 @@ import Testing
     try buffer.resize(to: 1)
     #expect(try contents(buffer) == [0])
   }
+
+  @Test("growing after a shrink within one page adds zeros, not the old bytes",
+        arguments: [MappedByteBuffer.MappingFlags.shared, .private])
+  func anonymousShrinkThenGrowGivesZeros(flags: MappedByteBuffer.MappingFlags) throws {
+    let buffer = try MappedByteBuffer(anonymousCount: 6, flags: flags)
+    try store(Array("abcdef".utf8), at: 0, in: buffer)
+    try buffer.resize(to: 2)
+    try buffer.resize(to: 6)
+    #expect(try contents(buffer) == [0x61, 0x62, 0, 0, 0, 0])
+  }
 }
