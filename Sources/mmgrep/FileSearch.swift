@@ -24,11 +24,15 @@ struct LibraryLines: LineSource {
 
 /// The search of one file: grep's `grep()`/`prtext()`/`prline()` over a buffer.
 struct FileSearch<Buffer: MutableByteBuffer> {
-  unowned let searcher: Searcher
+  let searcher: Searcher
   let buffer: Buffer
   let name: String
-  var settings: Settings { searcher.settings }
-  var output: Output { searcher.output }
+  /// Copies of the searcher's state read on every line (a property that
+  /// reached through `searcher` would copy `Settings` each time).
+  let settings: Settings
+  let output: Output
+  let showNames: Bool
+  let nameBytes: [UInt8]
 
   // Printing state (grep's lastout / pending).
   /// Offset just past the last printed line; `nil` before any output in this file.
@@ -44,6 +48,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     self.searcher = searcher
     self.buffer = buffer
     self.name = name
+    settings = searcher.settings
+    output = searcher.output
+    showNames = searcher.showNames
+    nameBytes = Array(name.utf8)
   }
 
   func mapError(_ error: ByteBufferError) -> RegexError {
@@ -155,7 +163,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
           }
           group.append(line)
         } else {
-          try printGroup([line])
+          try printGroup(CollectionOfOne(line))
         }
       }
       if textQuiet || inBinary { searcher.separatorUsed = true }
@@ -182,7 +190,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// grep's `prtext` for a group of adjacent selected lines: pending
   /// trailing context, the `--` separator, leading context, then the lines.
-  mutating func printGroup(_ lines: [SelectedLine]) throws(RegexError) {
+  mutating func printGroup(_ lines: some Collection<SelectedLine>) throws(RegexError) {
     guard let firstLine = lines.first else { return }
     let start = firstLine.range.lowerBound
     if pending > 0 { try printPending(upTo: start) }
@@ -328,6 +336,9 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       }
       written = found.upperBound
       cursor = found.upperBound
+      // Only an empty match could follow at the end of the line, and empty
+      // matches print nothing.
+      if cursor == range.upperBound { break }
     }
     if let plain {
       plain[(written - range.lowerBound)...].withUnsafeBytes { output.append($0) }
@@ -348,7 +359,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// The file name, line number and byte offset prefixes, each followed by
   /// `:` (selected) or `-` (context).
   func printHead(number: Int, offset: Int, separator: UInt8) {
-    if searcher.showNames {
+    if showNames {
       printName()
       printSeparator(separator)
     }
@@ -365,10 +376,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   func printName() {
     if let colors = settings.colors, !colors.fileName.isEmpty {
       output.append(colors.start(colors.fileName))
-      output.append(name)
+      nameBytes.withUnsafeBytes { output.append($0) }
       output.append(colors.end)
     } else {
-      output.append(name)
+      nameBytes.withUnsafeBytes { output.append($0) }
     }
   }
 
@@ -404,7 +415,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   }
 
   func printCount(_ count: Int) {
-    if searcher.showNames {
+    if showNames {
       printName()
       printSeparator(UInt8(ascii: ":"))
     }

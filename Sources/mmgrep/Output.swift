@@ -46,7 +46,22 @@ final class Output {
 
   /// Appends `value` in decimal.
   func append(decimal value: Int) {
-    append(String(value))
+    if used + 20 > Output.capacity { flush() }
+    var digits = 0
+    var rest = value.magnitude
+    repeat {
+      digits += 1
+      rest /= 10
+    } while rest > 0
+    if value < 0 { append(byte: UInt8(ascii: "-")) }
+    rest = value.magnitude
+    var index = used + digits - 1
+    repeat {
+      storage.storeBytes(of: UInt8(48 + rest % 10), toByteOffset: index, as: UInt8.self)
+      rest /= 10
+      index -= 1
+    } while rest > 0
+    used += digits
   }
 
   /// Writes what is buffered.
