@@ -134,15 +134,7 @@ static void run_memset(void *c) {
 }
 static void run_count(void *c) {
   csg_scan *s = c;
-  const unsigned char *p = s->p, *end = s->p + s->n;
-  size_t count = 0;
-  while (p < end) {
-    const unsigned char *r = memchr(p, s->byte, (size_t)(end - p));
-    if (r == NULL) break;
-    count++;
-    p = r + 1;
-  }
-  s->count = count;
+  s->count = csg_count_byte_unguarded(s->p, s->n, s->byte);  // vectorised (literals.c)
 }
 static void run_touch(void *c) {
   csg_scan *s = c;

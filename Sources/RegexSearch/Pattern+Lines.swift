@@ -131,6 +131,7 @@ extension Pattern {
       if parallelism == 1 || memory.count <= chunkSize {
         return try storage.withScratch { (scratch) throws(RegexError) -> Int in
           var scanner = LineScanner(range: all, firstLineNumber: 1, fastPath: lineFastPath)
+          scanner.numbersLines = false
           return try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
         }
       }
@@ -162,6 +163,7 @@ extension Pattern {
       let r = Result { () throws(RegexError) -> ChunkResult in
         var out = ChunkResult()
         var scanner = LineScanner(range: chunks[i], firstLineNumber: 1, fastPath: fast)
+        scanner.numbersLines = collect
         if collect {
           out.selected = try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: false) { (line) throws(RegexError) -> Bool in
             out.lines.append(line)

@@ -114,6 +114,7 @@ public struct Pattern: Sendable {
                                       literal: usePCRE2Literal, jit: jit)
     do {
       storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
+                                   needles: LiteralExtraction.needles(for: userText, options: options),
                                    limits: limits)
     } catch {
       throw Self.relocate(error, segments: segments, userText: userText, source: source)

@@ -49,6 +49,34 @@ int csg_memset(void *p, unsigned char byte, size_t n, const void **fault);
 /// Touches one byte in every page of [0, n) (prefaulting a mapping by reading).
 int csg_touch_pages(const void *p, size_t n, size_t page_size, const void **fault);
 
+// ---- vectorised kernels (literals.c) -------------------------------------------
+
+enum { CSG_MAX_LITERALS = 8, CSG_MAX_LITERAL_LENGTH = 64 };
+
+/// A set of 1 to CSG_MAX_LITERALS needles (each 1 to CSG_MAX_LITERAL_LENGTH
+/// bytes) searched at once: for each needle the two rarest bytes are compared
+/// 16 (SSE2) or 32 (AVX2, chosen at run time) positions at a time, and every
+/// hit is confirmed byte by byte. With `caseless`, ASCII letters match either
+/// case (other bytes match exactly). Fill it with csg_literals_init only.
+typedef struct {
+  int count, caseless;
+  size_t longest;
+  size_t start[CSG_MAX_LITERALS], length[CSG_MAX_LITERALS];
+  size_t offset[CSG_MAX_LITERALS][2];
+  unsigned char byte[CSG_MAX_LITERALS][2], mask[CSG_MAX_LITERALS][2];
+  unsigned char bytes[CSG_MAX_LITERALS * CSG_MAX_LITERAL_LENGTH];
+} csg_literals;
+
+/// Fills `set` with `count` needles. Returns 1, or 0 when a count or length is out of range.
+int csg_literals_init(csg_literals *set, const unsigned char *const *needles, const size_t *lengths,
+                      int count, int caseless);
+/// *result is the offset of the first position in [0, n) where a needle of
+/// `set` starts and ends within [0, n), or -1. Guarded.
+int csg_literals_find(const csg_literals *set, const void *p, size_t n, ptrdiff_t *result, const void **fault);
+/// The unguarded kernels (for callers already inside a guarded call).
+ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n);
+size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte);
+
 #ifdef __cplusplus
 }
 #endif

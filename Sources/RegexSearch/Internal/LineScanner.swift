@@ -21,6 +21,9 @@ struct LineScanner {
   /// The end of the range (a line start, or the subject's end).
   let end: Int
   var useFastPath: Bool
+  /// Whether `lineNumber` must stay right; a count of matching lines that
+  /// nobody numbers skips counting the lines between candidates.
+  var numbersLines = true
 
   init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool) {
     position = range.lowerBound
@@ -35,6 +38,10 @@ struct LineScanner {
   /// lines were selected. With `countOnly` lines are only counted.
   mutating func run(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
                     countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Int {
+    if let prefilter = pattern.storage.prefilter {
+      return try runPrefiltered(prefilter, pattern, scratch, in: memory, inverted: inverted, countOnly: countOnly,
+                                emit: emit)
+    }
     var selected = 0
     let text = pattern.source
     while position < end {
@@ -66,6 +73,40 @@ struct LineScanner {
           continue
         }
         if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+      }
+    }
+    return selected
+  }
+
+  /// The prefiltered scan: the vectorised needle search finds the next line
+  /// that holds a needle; only that line is matched (alone, as in `step`); the
+  /// lines before it hold no needle, so none of them matches (the soundness
+  /// argument is in `LiteralExtraction`) and they are skipped — counted
+  /// (vectorised) for line numbers, or selected when `inverted`.
+  private mutating func runPrefiltered(_ prefilter: LiteralPrefilter, _ pattern: Pattern, _ scratch: PCRE2Scratch,
+                                       in memory: Memory, inverted: Bool, countOnly: Bool,
+                                       emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Int {
+    var selected = 0
+    let text = pattern.source
+    while position < end {
+      guard let hit = try prefilter.firstCandidate(in: memory, range: position..<end, pattern: text) else {
+        if !numbersLines && countOnly && !inverted {
+          position = end
+        } else if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
+          return selected
+        }
+        return selected
+      }
+      let lineStart = try memory.lastIndex(of: 0x0A, in: position..<hit, pattern: text).map { $0 + 1 } ?? position
+      if !numbersLines && countOnly && !inverted {
+        position = lineStart
+      } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                               emit: emit, pattern: text) {
+        return selected
+      }
+      if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+        return selected
       }
     }
     return selected

@@ -1,0 +1,46 @@
+import CScanGuard
+
+/// The compiled needles of a pattern's prefilter (see `LiteralExtraction`):
+/// finds the next place where one of them starts, with the vectorised, guarded
+/// `csg_literals_find`.
+final class LiteralPrefilter: @unchecked Sendable {  // immutable after init; read concurrently
+  let needles: LiteralExtraction.Needles
+  private let set: UnsafeMutablePointer<csg_literals>
+
+  init?(_ needles: LiteralExtraction.Needles) {
+    self.needles = needles
+    set = .allocate(capacity: 1)
+    let lengths = needles.literals.map(\.count)
+    let stored = needles.literals.map { bytes -> UnsafeMutablePointer<UInt8> in
+      let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+      p.initialize(from: bytes, count: bytes.count)
+      return p
+    }
+    defer { for p in stored { p.deallocate() } }
+    let pointers = stored.map { UnsafePointer<UInt8>?(UnsafePointer($0)) }
+    let ok = pointers.withUnsafeBufferPointer { needlePointers in
+      lengths.withUnsafeBufferPointer { lengthPointer in
+        csg_literals_init(set, needlePointers.baseAddress, lengthPointer.baseAddress,
+                          Int32(needles.literals.count), needles.caseless ? 1 : 0)
+      }
+    }
+    if ok == 0 {
+      set.deallocate()
+      return nil
+    }
+  }
+
+  deinit { set.deallocate() }
+
+  /// The offset of the first needle that starts (and ends) in `range`, or `nil`.
+  func firstCandidate(in memory: Memory, range: Range<Int>, pattern: String?) throws(RegexError) -> Int? {
+    if range.isEmpty { return nil }
+    var result = -1
+    var fault: UnsafeRawPointer? = nil
+    // Safe because range lies within 0..<memory.count.
+    if csg_literals_find(set, memory.base + range.lowerBound, range.count, &result, &fault) != Int32(CSG_OK) {
+      throw memory.truncated(at: fault.map { $0 - memory.base } ?? range.lowerBound, pattern: pattern)
+    }
+    return result < 0 ? nil : range.lowerBound + result
+  }
+}
