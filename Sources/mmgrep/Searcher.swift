@@ -31,7 +31,12 @@ final class Searcher {
     if settings.files.isEmpty {
       // -r with no operand: the working directory, names without "./".
       showNames = settings.withFilenames ?? true
-      walk(".", display: "", ancestors: [])
+      switch Platform.status(".", followLinks: true) {
+      case .success(let status):
+        walk(".", display: "", ancestors: [(status.device, status.inode)])
+      case .failure(let error):
+        fileError(".", error.message)
+      }
     } else {
       showNames = settings.withFilenames ?? (settings.files.count > 1)
       for operand in settings.files { searchOperand(operand) }

@@ -6,13 +6,16 @@ import Testing
 /// Tags: `F` compares with `grep -F` (else `grep -P`); `sort` compares the
 /// golden output as sorted lines (for -r, whose order is the file system's
 /// readdir order); `stderr` compares standard error too (grep's `grep:`
-/// prefix read as `mmgrep:`); `stdin=FILE` pipes FILE to standard input.
+/// prefix read as `mmgrep:`); `stdin=FILE` pipes FILE to standard input;
+/// `cwd=DIR` runs in that fixture directory.
 struct ConformanceCase: Sendable, CustomTestStringConvertible {
   var line: String
   var tags: Set<String>
   var arguments: [String]
   var grepArguments: [String]
   var stdinFile: String?
+  /// The directory (inside the fixtures) to run in; the fixtures root by default.
+  var directory: String?
 
   var testDescription: String { "mmgrep " + line.components(separatedBy: " | ")[1] }
   var usesFixedStrings: Bool { tags.contains("F") }
@@ -26,8 +29,9 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     self.line = line
     let fields = line.components(separatedBy: " | ")
     let tagList = fields[0].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-    tags = Set(tagList.filter { $0 != "-" && !$0.hasPrefix("stdin=") })
+    tags = Set(tagList.filter { $0 != "-" && !$0.hasPrefix("stdin=") && !$0.hasPrefix("cwd=") })
     stdinFile = tagList.first { $0.hasPrefix("stdin=") }.map { String($0.dropFirst(6)) }
+    directory = tagList.first { $0.hasPrefix("cwd=") }.map { String($0.dropFirst(4)) }
     arguments = ShellWords.split(fields.count > 1 ? fields[1] : "")
     grepArguments = fields.count > 2 ? ShellWords.split(fields[2]) : arguments
   }

@@ -22,7 +22,8 @@ final class ConformanceTests {
   func matchesGrep(_ testCase: ConformanceCase) throws {
     let mmgrep = try CLIRunner.mmgrepPath()
     let stdin = try input(for: testCase)
-    let actual = try CLIRunner.run(mmgrep, testCase.arguments, in: workspace.path, input: stdin)
+    let directory = workspace.path + (testCase.directory.map { "/" + $0 } ?? "")
+    let actual = try CLIRunner.run(mmgrep, testCase.arguments, in: directory, input: stdin)
 
     let golden = try #require(Golden.all[testCase.line], "no golden output recorded for: \(testCase.line)")
     #expect(actual.status == golden.status, "exit status")
@@ -36,7 +37,7 @@ final class ConformanceTests {
     }
 
     guard CLIRunner.liveGrepAvailable else { return }
-    let grep = try CLIRunner.run("/usr/bin/grep", testCase.grepCommand, in: workspace.path, input: stdin)
+    let grep = try CLIRunner.run("/usr/bin/grep", testCase.grepCommand, in: directory, input: stdin)
     #expect(actual.status == grep.status, "exit status (live grep)")
     #expect(actual.stdout == grep.stdout, "live grep printed:\n\(grep.stdout.string)\nmmgrep printed:\n\(actual.stdout.string)")
     if testCase.comparesStderr {
@@ -58,8 +59,9 @@ final class ConformanceTests {
     try #require(CLIRunner.liveGrepAvailable, "recording needs GNU grep 3.8 at /usr/bin/grep")
     var lines: [String] = []
     for testCase in ConformanceCase.all {
+      let directory = workspace.path + (testCase.directory.map { "/" + $0 } ?? "")
       let result = try CLIRunner.run(
-        "/usr/bin/grep", testCase.grepCommand, in: workspace.path, input: try input(for: testCase))
+        "/usr/bin/grep", testCase.grepCommand, in: directory, input: try input(for: testCase))
       lines.append(Golden.line(for: testCase, result))
     }
     try (lines.joined(separator: "\n") + "\n").write(toFile: Golden.path, atomically: true, encoding: .utf8)

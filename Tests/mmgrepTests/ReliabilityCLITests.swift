@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// mmgrep facing faults: a file truncated while it is being searched, and
+/// patterns whose matching runs away. It reports each, carries on with the
+/// next file, exits 2, and never hangs.
+@Suite("Reliability: mmgrep under faults", .serialized)
+struct ReliabilityCLITests {
+  /// A fresh directory under /tmp, removed afterwards.
+  final class Directory {
+    let url: URL
+    init() throws {
+      url = FileManager.default.temporaryDirectory.appendingPathComponent("mmgrep-reliability-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+  }
+
+  /// Bytes read on another thread.
+  final class Collected: @unchecked Sendable {
+    // @unchecked Sendable: written by one thread before `group.wait()`, read after.
+    var data = Data()
+  }
+
+  /// Runs mmgrep with `arguments` (standard input from `input`, or empty).
+  /// Stdout and stderr are read through pipes, stderr on another thread.
+  /// `whileRunning` runs once the first `after` bytes of stdout have arrived
+  /// (mmgrep is then blocked writing, or still searching). mmgrep is killed
+  /// with SIGTERM after `deadline` seconds; `signalled` reports that, or a crash.
+  static func run(_ arguments: [String], in directory: String, input: String? = nil, after: Int = 0,
+                  deadline: Double = 120, whileRunning: () -> Void = {})
+    throws -> (status: Int32, stdout: Data, stderr: String, signalled: Bool) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = CLIRunner.environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = try input.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
+      ?? FileHandle.nullDevice
+    try process.run()
+    let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: killer)
+    let stderr = Collected()
+    let group = DispatchGroup()
+    let errReader = err.fileHandleForReading
+    DispatchQueue.global().async(group: group) { stderr.data = errReader.readDataToEndOfFile() }
+    var stdout = Data()
+    while stdout.count < after {
+      let chunk = out.fileHandleForReading.readData(ofLength: after - stdout.count)
+      if chunk.isEmpty { break }
+      stdout += chunk
+    }
+    whileRunning()
+    stdout += out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    killer.cancel()
+    return (process.terminationStatus, stdout, String(decoding: stderr.data, as: UTF8.self),
+            process.terminationReason == .uncaughtSignal)
+  }
+
+  /// 64 MiB of matching lines. mmgrep blocks on the full stdout pipe after
+  /// a few hundred KiB of output; the test then truncates the file to 1 MiB
+  /// (from this process: another process than mmgrep) and drains the pipe.
+  @Test("a file truncated while mmgrep searches it: reported, next file searched, exit 2")
+  func truncatedWhileSearching() throws {
+    let directory = try Directory()
+    let big = directory.path("big.log")
+    var block = Data()
+    for i in 0..<1024 {
+      var line = "2026-11-26 INFO request \(i) served"
+      line += String(repeating: ".", count: 63 - line.utf8.count) + "\n"
+      block += Data(line.utf8)
+    }
+    _ = FileManager.default.createFile(atPath: big, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+    for _ in 0..<1024 { handle.write(block) }
+    try handle.close()
+    try Data("2026-11-26 INFO from the small file\n".utf8).write(to: URL(fileURLWithPath: directory.path("small.log")))
+
+    let result = try Self.run(["INFO", "big.log", "small.log"], in: directory.url.path, after: 4096) {
+      #expect(truncate(big, 1 << 20) == 0)
+    }
+    #expect(!result.signalled)
+    #expect(result.status == 2)
+    #expect(result.stderr == "mmgrep: big.log: file truncated while searching\n")
+    let lines = result.stdout.split(separator: UInt8(ascii: "\n"))
+    // The lines before the cut come out whole, in order; the small file follows.
+    #expect(lines.count > 64 && lines.count <= 16_385)
+    #expect(lines.last.map { String(decoding: $0, as: UTF8.self) } == "small.log:2026-11-26 INFO from the small file")
+    #expect(lines.dropLast().allSatisfy { $0.count == 71 && $0.starts(with: Data("big.log:2026-11-26 INFO request ".utf8)) })
+  }
+
+  /// `(a+)+$` against a line of 40 "a"s and a "b" runs into PCRE2's match
+  /// limit (10,000,000 by default). mmgrep names the file and line, skips
+  /// the rest of that file, searches the next one, and exits 2.
+  @Test("a runaway pattern is reported with its line, the next file is searched, exit 2, no hang")
+  func runawayPattern() throws {
+    let directory = try Directory()
+    let bad = "ok 1\n" + String(repeating: "a", count: 40) + "b\nok 3\n"
+    try Data(bad.utf8).write(to: URL(fileURLWithPath: directory.path("bad.txt")))
+    try Data("ok 1\n".utf8).write(to: URL(fileURLWithPath: directory.path("good.txt")))
+    let result = try Self.run(["-n", "^ok|(a+)+$", "bad.txt", "good.txt"], in: directory.url.path, deadline: 60)
+    #expect(!result.signalled)
+    #expect(result.status == 2)
+    #expect(result.stderr
+      == "mmgrep: bad.txt:2: exceeded PCRE's backtracking limit (line skipped; rest of file not searched)\n")
+    #expect(String(decoding: result.stdout, as: UTF8.self) == "bad.txt:1:ok 1\ngood.txt:1:ok 1\n")
+  }
+
+  @Test("a runaway pattern on standard input ends with exit 2, no hang")
+  func runawayOnStandardInput() throws {
+    let directory = try Directory()
+    let input = directory.path("input.txt")
+    try Data((String(repeating: "a", count: 40) + "b\nok\n").utf8).write(to: URL(fileURLWithPath: input))
+    let result = try Self.run(["-c", "(a+)+$|ok"], in: directory.url.path, input: input, deadline: 60)
+    #expect(!result.signalled)
+    #expect(result.status == 2)
+    #expect(result.stderr
+      == "mmgrep: (standard input):1: exceeded PCRE's backtracking limit (line skipped; rest of file not searched)\n")
+  }
+}
