@@ -5,14 +5,21 @@
 /// Fast path: for a line-local pattern (`PatternText.isLineLocal`: no lookaround,
 /// `\A \z \Z \G \K`, atomic groups, possessive quantifiers, verbs, ...) that cannot
 /// consume a newline (`PatternText.mayMatchNewline`), with LF newlines, the
-/// multiline code finds the next candidate across many lines in one PCRE2 call;
-/// only the candidate's line is then matched alone, and newlines are counted
-/// (`csg_count_byte`) only between candidates. A match of the line alone is a
-/// match at the same place in the whole buffer (anchors, `\b` and `\w` see a
-/// `"\n"` or the buffer's bounds at the line's ends), so no line is missed, and
-/// the line-alone verification decides, so results equal the per-line loop.
-/// As a safety net, a candidate that crosses a line end switches to the
-/// per-line loop for the rest of the range.
+/// multiline code finds the next match across many lines in one PCRE2 call,
+/// and newlines are counted (`csg_count_byte`) only between matches. For such a
+/// pattern a match inside one line of the whole buffer and a match of the line
+/// alone are the same thing: `^` `$` `\b` and `\w` see a `"\n"` (or the
+/// buffer's bounds) at the line's ends exactly where the lone line has its
+/// bounds, and nothing in the pattern looks further. So a line holding a
+/// multiline match is selected without matching it again, and no line is
+/// missed: results equal the per-line loop. When the multiline call fails (a
+/// limit), the line alone decides and reports its own error. As a safety net,
+/// a match that crosses a line end switches to the per-line loop for the rest
+/// of the range.
+///
+/// Prefilter: when the pattern has needles (`LiteralExtraction`), they are
+/// searched instead (vectorised) and only the lines holding one are matched,
+/// alone (see `runPrefiltered`).
 struct LineScanner {
   /// The start of the next line to examine (absolute).
   var position: Int
@@ -63,7 +70,10 @@ struct LineScanner {
       case .match:
         let start = position + scratch.matchStart, matchEnd = position + scratch.matchEnd
         let lineStart = try memory.lastIndex(of: 0x0A, in: position..<start, pattern: text).map { $0 + 1 } ?? position
-        if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit, pattern: text) {
+        if !numbersLines && countOnly && !inverted {
+          position = lineStart
+        } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
           return selected
         }
         if position >= end { return selected }
@@ -72,7 +82,11 @@ struct LineScanner {
           useFastPath = false  // the pattern can match across lines: candidates are no use
           continue
         }
-        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+        // The match lies inside the line, so the line alone matches (see the type's comment).
+        if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
+                           countOnly: countOnly, emit: emit) {
+          return selected
+        }
       }
     }
     return selected
@@ -126,6 +140,14 @@ struct LineScanner {
     case .fault(let offset):
       throw memory.truncated(at: position + offset, pattern: pattern.source)
     }
+    return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
+                          countOnly: countOnly, emit: emit)
+  }
+
+  /// Moves past the line at `position` (ending at `lineEnd`), selecting it when
+  /// `matched != inverted`. Returns `false` when `emit` asked to stop.
+  private mutating func finishLine(lineEnd: Int, matched: Bool, inverted: Bool, selected: inout Int, countOnly: Bool,
+                                   emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let line = LineMatch(number: lineNumber, range: position..<lineEnd)
     lineNumber += 1
     position = lineEnd < end ? lineEnd + 1 : end
