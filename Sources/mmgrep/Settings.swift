@@ -77,6 +77,11 @@ struct Settings {
     byteOffsets = command.byteOffset
     withFilenames = command.withFilename ? true : command.noFilename ? false : nil
     quiet = command.quiet
+    if quiet {
+      // grep: -q prints nothing, not even -c counts or -l/-L names.
+      count = false
+      list = .none
+    }
     noMessages = command.noMessages
     recursive = command.recursive || command.dereferenceRecursive
     followLinks = command.dereferenceRecursive
