@@ -177,7 +177,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     if settings.count && !listing { printCount(selected) }
     if (settings.list == .matching && selected > 0) || (settings.list == .nonMatching && selected == 0) {
       printName()
-      output.append(byte: UInt8(ascii: "\n"))
+      output.append(byte: settings.nullAfterName ? 0 : UInt8(ascii: "\n"))
+      if settings.lineBuffered { output.flush() }
     }
     if !settings.count && !listing && (encodingError || binarySelected) {
       output.flush()
@@ -220,6 +221,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     }
     pending = settings.after
     searcher.separatorUsed = true
+    if settings.lineBuffered { output.flush() }
   }
 
   /// grep's `prpending`: trailing context lines that start before `limit`.
@@ -361,7 +363,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   func printHead(number: Int, offset: Int, separator: UInt8) {
     if showNames {
       printName()
-      printSeparator(separator)
+      if settings.nullAfterName { output.append(byte: 0) } else { printSeparator(separator) }
     }
     if settings.lineNumbers {
       printNumber(number, color: settings.colors?.lineNumber)
@@ -404,12 +406,13 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   }
 
   func printGroupSeparator() {
+    guard let separator = settings.groupSeparator else { return }
     if let colors = settings.colors, !colors.separator.isEmpty {
       output.append(colors.start(colors.separator))
-      output.append("--")
+      output.append(separator)
       output.append(colors.end)
     } else {
-      output.append("--")
+      output.append(separator)
     }
     output.append(byte: UInt8(ascii: "\n"))
   }
@@ -417,10 +420,11 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   func printCount(_ count: Int) {
     if showNames {
       printName()
-      printSeparator(UInt8(ascii: ":"))
+      if settings.nullAfterName { output.append(byte: 0) } else { printSeparator(UInt8(ascii: ":")) }
     }
     output.append(decimal: count)
     output.append(byte: UInt8(ascii: "\n"))
+    if settings.lineBuffered { output.flush() }
   }
 
   // MARK: - Multiline -o

@@ -33,6 +33,7 @@ struct GNUArguments {
     "L": "files-without-match", "n": "line-number", "o": "only-matching", "P": "perl-regexp",
     "q": "quiet", "r": "recursive", "R": "dereference-recursive", "s": "no-messages",
     "U": "multiline", "v": "invert-match", "V": "version", "w": "word-regexp", "x": "line-regexp",
+    "Z": "null",
   ]
   static let longOptions: [LongOption] = [
     .init(name: "regexp", value: .required, canonical: "regexp"),
@@ -68,6 +69,10 @@ struct GNUArguments {
     .init(name: "threads", value: .required, canonical: "threads"),
     .init(name: "stats", value: .none, canonical: "stats"),
     .init(name: "label", value: .required, canonical: "label"),
+    .init(name: "null", value: .none, canonical: "null"),
+    .init(name: "line-buffered", value: .none, canonical: "line-buffered"),
+    .init(name: "group-separator", value: .required, canonical: "group-separator"),
+    .init(name: "no-group-separator", value: .none, canonical: "no-group-separator"),
     .init(name: "help", value: .none, canonical: "help"),
     .init(name: "version", value: .none, canonical: "version"),
   ]
@@ -186,6 +191,9 @@ struct GNUArguments {
     switch name {
     case "regexp": patternSources.append(.expression(value))
     case "file": patternSources.append(.file(value))
+    case "group-separator":
+      flags.remove("no-group-separator")
+      values[name] = value
     default: values[name] = value
     }
   }
@@ -198,6 +206,7 @@ struct GNUArguments {
       "ignore-case": "no-ignore-case", "no-ignore-case": "ignore-case",
     ]
     if let opposite = opposites[name] { flags.remove(opposite) }
+    if name == "no-group-separator" { values["group-separator"] = nil }
     flags.insert(name)
   }
 
@@ -205,11 +214,13 @@ struct GNUArguments {
   var canonical: [String] {
     var result: [String] = []
     for flag in flags.sorted() { result.append("--\(flag)") }
-    for (name, value) in values.sorted(by: { $0.key < $1.key }) { result.append("--\(name)=\(value)") }
+    // Values go in their own argument (the options parse them unconditionally),
+    // so empty values and values starting with "-" survive.
+    for (name, value) in values.sorted(by: { $0.key < $1.key }) { result += ["--\(name)", value] }
     for source in patternSources {
       switch source {
-      case .expression(let text): result.append("--regexp=\(text)")
-      case .file(let path): result.append("--file=\(path)")
+      case .expression(let text): result += ["--regexp", text]
+      case .file(let path): result += ["--file", path]
       }
     }
     result.append("--")

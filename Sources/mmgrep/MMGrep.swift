@@ -40,9 +40,9 @@ struct MMGrep: ParsableCommand {
   )
 
   // Pattern selection and interpretation.
-  @Option(name: [.customShort("e"), .customLong("regexp")], help: ArgumentHelp("Use PATTERNS for matching (repeatable).", valueName: "PATTERNS"))
+  @Option(name: [.customShort("e"), .customLong("regexp")], parsing: .unconditionalSingleValue, help: ArgumentHelp("Use PATTERNS for matching (repeatable).", valueName: "PATTERNS"))
   var regexp: [String] = []
-  @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Take PATTERNS from FILE, one per line (- for standard input).", valueName: "FILE"))
+  @Option(name: [.customShort("f"), .customLong("file")], parsing: .unconditionalSingleValue, help: ArgumentHelp("Take PATTERNS from FILE, one per line (- for standard input).", valueName: "FILE"))
   var file: [String] = []
   @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Ignore case distinctions in patterns and data (-y too).")
   var ignoreCase = false
@@ -68,7 +68,7 @@ struct MMGrep: ParsableCommand {
   var version = false
 
   // Output control.
-  @Option(name: [.customShort("m"), .customLong("max-count")], help: ArgumentHelp("Stop after NUM selected lines in each file.", valueName: "NUM"))
+  @Option(name: [.customShort("m"), .customLong("max-count")], parsing: .unconditional, help: ArgumentHelp("Stop after NUM selected lines in each file.", valueName: "NUM"))
   var maxCount: String?
   @Flag(name: [.customShort("b"), .customLong("byte-offset")], help: "Print the byte offset with output lines.")
   var byteOffset = false
@@ -78,8 +78,16 @@ struct MMGrep: ParsableCommand {
   var withFilename = false
   @Flag(name: [.customShort("h"), .customLong("no-filename")], help: "Suppress the file name prefix on output.")
   var noFilename = false
-  @Option(name: .customLong("label"), help: ArgumentHelp("Use LABEL as the name of standard input.", valueName: "LABEL"))
+  @Option(name: .customLong("label"), parsing: .unconditional, help: ArgumentHelp("Use LABEL as the name of standard input.", valueName: "LABEL"))
   var label: String?
+  @Flag(name: [.customShort("Z"), .customLong("null")], help: "Print a NUL byte after each file name instead of ':' (or the newline of -l/-L).")
+  var null = false
+  @Flag(name: .customLong("line-buffered"), help: "Flush the output after every line.")
+  var lineBuffered = false
+  @Option(name: .customLong("group-separator"), parsing: .unconditional, help: ArgumentHelp("Print SEP between context groups instead of --.", valueName: "SEP"))
+  var groupSeparator: String?
+  @Flag(name: .customLong("no-group-separator"), help: "Print nothing between context groups.")
+  var noGroupSeparator = false
   @Flag(name: [.customShort("o"), .customLong("only-matching")], help: "Show only the non-empty parts of a line that match.")
   var onlyMatching = false
   @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing; exit 0 at the first selected line (--silent too).")
@@ -98,17 +106,17 @@ struct MMGrep: ParsableCommand {
   var count = false
 
   // Context control.
-  @Option(name: [.customShort("B"), .customLong("before-context")], help: ArgumentHelp("Print NUM lines of leading context.", valueName: "NUM"))
+  @Option(name: [.customShort("B"), .customLong("before-context")], parsing: .unconditional, help: ArgumentHelp("Print NUM lines of leading context.", valueName: "NUM"))
   var beforeContext: String?
-  @Option(name: [.customShort("A"), .customLong("after-context")], help: ArgumentHelp("Print NUM lines of trailing context.", valueName: "NUM"))
+  @Option(name: [.customShort("A"), .customLong("after-context")], parsing: .unconditional, help: ArgumentHelp("Print NUM lines of trailing context.", valueName: "NUM"))
   var afterContext: String?
-  @Option(name: [.customShort("C"), .customLong("context")], help: ArgumentHelp("Print NUM lines of output context (-NUM too).", valueName: "NUM"))
+  @Option(name: [.customShort("C"), .customLong("context")], parsing: .unconditional, help: ArgumentHelp("Print NUM lines of output context (-NUM too).", valueName: "NUM"))
   var context: String?
-  @Option(name: .customLong("color"), help: ArgumentHelp("Use markers to highlight matches: never, always or auto (--colour too; no value means auto).", valueName: "WHEN"))
+  @Option(name: .customLong("color"), parsing: .unconditional, help: ArgumentHelp("Use markers to highlight matches: never, always or auto (--colour too; no value means auto).", valueName: "WHEN"))
   var color: String?
 
   // mmgrep's own.
-  @Option(name: [.customShort("j"), .customLong("threads")], help: ArgumentHelp("Search each large file with N threads, split at line boundaries (same output).", valueName: "N"))
+  @Option(name: [.customShort("j"), .customLong("threads")], parsing: .unconditional, help: ArgumentHelp("Search each large file with N threads, split at line boundaries (same output).", valueName: "N"))
   var threads: String?
   @Flag(name: .customLong("stats"), help: "Print bytes searched, elapsed time and throughput on standard error.")
   var stats = false

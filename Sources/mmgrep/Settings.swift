@@ -34,6 +34,11 @@ struct Settings {
   var stats: Bool
   var colors: Colors?
   var label: String
+  /// -Z: a NUL after file names.
+  var nullAfterName: Bool
+  var lineBuffered: Bool
+  /// The line between context groups; `nil` with --no-group-separator.
+  var groupSeparator: String?
   var files: [String]
   /// grep exits 1 at once, reading nothing, when nothing can be selected
   /// (`-m 0`, or `-v` with an empty pattern).
@@ -89,6 +94,9 @@ struct Settings {
     multiline = command.multiline
     stats = command.stats
     label = command.label ?? "(standard input)"
+    nullAfterName = command.null
+    lineBuffered = command.lineBuffered
+    groupSeparator = command.noGroupSeparator ? nil : (command.groupSeparator ?? "--")
 
     if let value = command.maxCount {
       guard let number = Self.number(value) else { throw Failure(message: "invalid max count") }
