@@ -10,8 +10,9 @@ size=${1:-1G}
 mkdir -p Benchmarks/data
 
 if [ ! -s Benchmarks/data/sample.log ] || [ "$(cat Benchmarks/data/sample.log.size 2>/dev/null)" != "$size" ]; then
-  swift build -c release --product samplelog >/dev/null
-  "$(swift build -c release --show-bin-path)/samplelog" --size "$size" --seed 42 Benchmarks/data/sample.log
+  scratch=${SCRATCH_PATH:-.build-bench}
+  swift build -c release --scratch-path "$scratch" --product samplelog >/dev/null
+  "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/samplelog" --size "$size" --seed 42 Benchmarks/data/sample.log
   echo "$size" > Benchmarks/data/sample.log.size
 fi
 

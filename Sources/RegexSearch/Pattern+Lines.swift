@@ -219,27 +219,58 @@ public struct LineSequence {
     var nextWindow = 0
     var nextLineNumber = 1
     var finished = false
+    // Serial state: lines found ahead (1, 2, 4, … up to 256 per access to the
+    // subject, so a caller that stops early pays for little look-ahead), and an
+    // error met after some of them, thrown once they are delivered.
+    var batchLimit = 1
+    var deferredError: RegexError? = nil
 
     /// The next selected line, or `nil` after the last one.
+    ///
+    /// After an error, calling `next()` again retries the failing line (and
+    /// throws again).
     ///
     /// - Returns: The next line, or `nil`.
     /// - Throws: `RegexError` `.match` (offset = the failing line's start) or `.buffer`.
     public mutating func next() throws(RegexError) -> LineMatch? {
       if sequence.parallelism > 1 { return try nextParallel() }
+      if pendingIndex < pending.count {
+        defer { pendingIndex += 1 }
+        return pending[pendingIndex]
+      }
+      if let error = deferredError {
+        deferredError = nil
+        throw error
+      }
       let s = sequence
       let lease = self.lease
       var scanner = self.scanner
-      defer { self.scanner = scanner }
-      return try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) -> LineMatch? in
-        var sc = scanner ?? LineScanner(range: 0..<memory.count, firstLineNumber: 1, fastPath: s.pattern.lineFastPath)
-        defer { scanner = sc }
-        var found: LineMatch? = nil
-        _ = try sc.run(s.pattern, lease.scratch, in: memory, inverted: s.inverted, countOnly: false) { (line) throws(RegexError) -> Bool in
-          found = line
-          return false
+      let limit = batchLimit
+      batchLimit = min(batchLimit * 2, 256)
+      var found = pending
+      found.removeAll(keepingCapacity: true)
+      pending = []
+      pendingIndex = 0
+      do {
+        try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) in
+          var sc = scanner ?? LineScanner(range: 0..<memory.count, firstLineNumber: 1, fastPath: s.pattern.lineFastPath)
+          defer { scanner = sc }
+          _ = try sc.run(s.pattern, lease.scratch, in: memory, inverted: s.inverted, countOnly: false) {
+            (line) throws(RegexError) -> Bool in
+            found.append(line)
+            return found.count < limit
+          }
         }
-        return found
+      } catch {
+        self.scanner = scanner
+        if found.isEmpty { throw error }
+        deferredError = error
       }
+      self.scanner = scanner
+      pending = found
+      if pending.isEmpty { return nil }
+      pendingIndex = 1
+      return pending[0]
     }
 
     private mutating func nextParallel() throws(RegexError) -> LineMatch? {
