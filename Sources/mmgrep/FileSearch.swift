@@ -108,6 +108,14 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
       return try process(&source, binaryFrom: binary == nil ? nil : 0)
     }
+    if let binary, settings.binaryWithoutMatch {
+      // -I: grep gives up on the file when the read with the NUL arrives;
+      // lines of earlier reads were already handled as text.
+      var source = LateBinaryLines(
+        pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
+        textLineCount: binary.linesBefore, stopsAtBinary: true)
+      return try process(&source, binaryFrom: nil)
+    }
     if let binary {
       if binary.offset == 0 {
         var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
@@ -170,6 +178,13 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       if textStopAtFirst || (inBinary && !settings.count) { break }
     }
     if !group.isEmpty { try printGroup(group) }
+    if let late = source as? LateBinaryLines<Buffer>, late.stopsAtBinary, late.reachedBinary {
+      // -I: the file turned out binary; grep counts it as not matching
+      // (what was printed before stays printed).
+      if !textQuiet && pending > 0 { try printPending(upTo: late.binaryStart) }
+      pending = 0
+      selected = 0
+    }
     if !textQuiet && pending > 0 {
       // Trailing context after the last selected line (also after -m).
       try printPending(upTo: binaryFrom ?? buffer.count)

@@ -25,7 +25,7 @@ struct GNUArguments {
 
   static let shortWithValue: [Character: String] = [
     "e": "regexp", "f": "file", "m": "max-count", "A": "after-context", "B": "before-context",
-    "C": "context", "j": "threads",
+    "C": "context", "j": "threads", "d": "directories", "D": "devices",
   ]
   static let shortFlags: [Character: String] = [
     "a": "text", "b": "byte-offset", "c": "count", "F": "fixed-strings", "h": "no-filename",
@@ -33,7 +33,7 @@ struct GNUArguments {
     "L": "files-without-match", "n": "line-number", "o": "only-matching", "P": "perl-regexp",
     "q": "quiet", "r": "recursive", "R": "dereference-recursive", "s": "no-messages",
     "U": "multiline", "v": "invert-match", "V": "version", "w": "word-regexp", "x": "line-regexp",
-    "Z": "null",
+    "Z": "null", "I": "binary-without-match",
   ]
   static let longOptions: [LongOption] = [
     .init(name: "regexp", value: .required, canonical: "regexp"),
@@ -63,6 +63,9 @@ struct GNUArguments {
     .init(name: "recursive", value: .none, canonical: "recursive"),
     .init(name: "dereference-recursive", value: .none, canonical: "dereference-recursive"),
     .init(name: "text", value: .none, canonical: "text"),
+    .init(name: "binary-files", value: .required, canonical: "binary-files"),
+    .init(name: "directories", value: .required, canonical: "directories"),
+    .init(name: "devices", value: .required, canonical: "devices"),
     .init(name: "color", value: .optional, canonical: "color"),
     .init(name: "colour", value: .optional, canonical: "color"),
     .init(name: "multiline", value: .none, canonical: "multiline"),
@@ -194,6 +197,11 @@ struct GNUArguments {
     case "group-separator":
       flags.remove("no-group-separator")
       values[name] = value
+    case "directories":
+      // -d skip/read after -r cancels recursion, as in grep.
+      flags.remove("recursive")
+      flags.remove("dereference-recursive")
+      values[name] = value
     default: values[name] = value
     }
   }
@@ -207,6 +215,19 @@ struct GNUArguments {
     ]
     if let opposite = opposites[name] { flags.remove(opposite) }
     if name == "no-group-separator" { values["group-separator"] = nil }
+    // -a, -I and --binary-files=TYPE: the last one wins.
+    switch name {
+    case "text":
+      values["binary-files"] = "text"
+      return
+    case "binary-without-match":
+      values["binary-files"] = "without-match"
+      return
+    case "recursive", "dereference-recursive":
+      values["directories"] = nil
+    default:
+      break
+    }
     flags.insert(name)
   }
 

@@ -59,19 +59,30 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
   let buffer: Buffer
   let invert: Bool
   let textLineCount: Int
+  /// -I: end at the binary part instead of searching it.
+  let stopsAtBinary: Bool
+  /// Whether the lines ran into the binary part (the text part is exhausted).
+  private(set) var reachedBinary = false
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int) {
+  init(
+    pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int,
+    stopsAtBinary: Bool = false
+  ) {
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
     self.binaryStart = binaryStart
     self.textLineCount = textLineCount
+    self.stopsAtBinary = stopsAtBinary
     text = LibraryLines(iterator: pattern.matchingLines(in: buffer, inverted: invert).makeIterator())
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {
+    if reachedBinary && stopsAtBinary { return nil }
     if segments == nil {
-      if let line = try text.next(), line.range.lowerBound < binaryStart { return line }
+      if binaryStart > 0, let line = try text.next(), line.range.lowerBound < binaryStart { return line }
+      reachedBinary = true
+      if stopsAtBinary { return nil }
       segments = SegmentLines(
         pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1)
     }

@@ -94,6 +94,14 @@ struct MMGrep: ParsableCommand {
   var quiet = false
   @Flag(name: [.customShort("a"), .customLong("text")], help: "Treat binary files (NUL bytes, invalid UTF-8 in output) as text.")
   var text = false
+  @Flag(name: .customShort("I"), help: "Treat binary files as not matching (--binary-files=without-match).")
+  var binaryWithoutMatch = false
+  @Option(name: .customLong("binary-files"), parsing: .unconditional, help: ArgumentHelp("binary (the default: 'binary file matches'), text (-a) or without-match (-I).", valueName: "TYPE"))
+  var binaryFiles: String?
+  @Option(name: [.customShort("d"), .customLong("directories")], parsing: .unconditional, help: ArgumentHelp("What to do with directory operands: read (report them, the default), skip, or recurse (-r).", valueName: "ACTION"))
+  var directories: String?
+  @Option(name: [.customShort("D"), .customLong("devices")], parsing: .unconditional, help: ArgumentHelp("What to do with device, FIFO and socket operands: read (the default) or skip.", valueName: "ACTION"))
+  var devices: String?
   @Flag(name: [.customShort("r"), .customLong("recursive")], help: "Search directories recursively (symbolic links below the operands are not followed).")
   var recursive = false
   @Flag(name: [.customShort("R"), .customLong("dereference-recursive")], help: "Like -r, but follow all symbolic links.")
@@ -167,9 +175,9 @@ struct MMGrep: ParsableCommand {
     Platform.exit(0)
   }
 
-  static func usageFailure(_ message: String?) -> Never {
+  static func usageFailure(_ message: String?, status: Int32 = 2) -> Never {
     if let message { writeError("mmgrep: \(message)") }
     writeError("Usage: mmgrep [OPTION]... PATTERNS [FILE]...\nTry 'mmgrep --help' for more information.")
-    Platform.exit(2)
+    Platform.exit(status)
   }
 }

@@ -71,6 +71,8 @@ final class Searcher {
     case .failure(let error):
       fileError(operand, error.message)
     case .success(let status):
+      if status.kind == .directory && settings.skipDirectories { return }
+      if status.kind != .regular && status.kind != .directory && settings.skipDevices { return }
       if status.kind == .directory {
         if settings.recursive {
           if settings.withFilenames == nil { showNames = true }

@@ -29,6 +29,12 @@ struct Settings {
   var recursive: Bool
   var followLinks: Bool
   var text: Bool
+  /// -I / --binary-files=without-match: a binary file never matches.
+  var binaryWithoutMatch: Bool
+  /// -d skip: directory operands are skipped silently.
+  var skipDirectories: Bool
+  /// -D skip: device, FIFO and socket operands are skipped.
+  var skipDevices: Bool
   var multiline: Bool
   var threads: Int
   var stats: Bool
@@ -88,9 +94,42 @@ struct Settings {
       list = .none
     }
     noMessages = command.noMessages
-    recursive = command.recursive || command.dereferenceRecursive
-    followLinks = command.dereferenceRecursive
-    text = command.text
+    switch command.directories {
+    case nil, "read":
+      recursive = command.recursive || command.dereferenceRecursive
+      skipDirectories = false
+    case "recurse":
+      recursive = true
+      skipDirectories = false
+    case "skip":
+      recursive = false
+      skipDirectories = true
+    default:
+      MMGrep.usageFailure(
+        "invalid argument '\(command.directories ?? "")' for '--directories'\n"
+          + "Valid arguments are:\n  - 'read'\n  - 'recurse'\n  - 'skip'",
+        // grep exits 1 here (gnulib's argmatch calls usage(EXIT_FAILURE)).
+        status: 1)
+    }
+    followLinks = command.dereferenceRecursive && recursive
+    switch command.devices {
+    case nil, "read": skipDevices = false
+    case "skip": skipDevices = true
+    default: throw Failure(message: "unknown devices method")
+    }
+    switch command.binaryFiles {
+    case nil, "binary":
+      text = false
+      binaryWithoutMatch = false
+    case "text":
+      text = true
+      binaryWithoutMatch = false
+    case "without-match":
+      text = false
+      binaryWithoutMatch = true
+    default:
+      throw Failure(message: "unknown binary-files type")
+    }
     multiline = command.multiline
     stats = command.stats
     label = command.label ?? "(standard input)"
