@@ -64,6 +64,9 @@ struct GNUArguments {
     .init(name: "dereference-recursive", value: .none, canonical: "dereference-recursive"),
     .init(name: "text", value: .none, canonical: "text"),
     .init(name: "binary-files", value: .required, canonical: "binary-files"),
+    .init(name: "include", value: .required, canonical: "include"),
+    .init(name: "exclude", value: .required, canonical: "exclude"),
+    .init(name: "exclude-dir", value: .required, canonical: "exclude-dir"),
     .init(name: "directories", value: .required, canonical: "directories"),
     .init(name: "devices", value: .required, canonical: "devices"),
     .init(name: "color", value: .optional, canonical: "color"),
@@ -91,6 +94,10 @@ struct GNUArguments {
   var flags: Set<String> = []
   /// `-e` and `-f` in command line order.
   var patternSources: [PatternSource] = []
+  /// --include/--exclude globs in command line order (`true` = include).
+  var fileFilters: [(include: Bool, glob: String)] = []
+  /// --exclude-dir globs.
+  var excludedDirectories: [String] = []
   /// The operands (the pattern, unless `-e`/`-f` was given, then files).
   var operands: [String] = []
 
@@ -194,6 +201,9 @@ struct GNUArguments {
     switch name {
     case "regexp": patternSources.append(.expression(value))
     case "file": patternSources.append(.file(value))
+    case "include": fileFilters.append((true, value))
+    case "exclude": fileFilters.append((false, value))
+    case "exclude-dir": excludedDirectories.append(value)
     case "group-separator":
       flags.remove("no-group-separator")
       values[name] = value
@@ -244,6 +254,8 @@ struct GNUArguments {
       case .file(let path): result += ["--file", path]
       }
     }
+    for filter in fileFilters { result += [filter.include ? "--include" : "--exclude", filter.glob] }
+    for glob in excludedDirectories { result += ["--exclude-dir", glob] }
     result.append("--")
     result.append(contentsOf: operands)
     return result

@@ -102,6 +102,12 @@ struct MMGrep: ParsableCommand {
   var directories: String?
   @Option(name: [.customShort("D"), .customLong("devices")], parsing: .unconditional, help: ArgumentHelp("What to do with device, FIFO and socket operands: read (the default) or skip.", valueName: "ACTION"))
   var devices: String?
+  @Option(name: .customLong("include"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Search only files whose name matches GLOB (the last matching --include/--exclude wins).", valueName: "GLOB"))
+  var include: [String] = []
+  @Option(name: .customLong("exclude"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Skip files whose name matches GLOB (operands: any name suffix after a /).", valueName: "GLOB"))
+  var exclude: [String] = []
+  @Option(name: .customLong("exclude-dir"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Skip directories whose name matches GLOB when searching recursively.", valueName: "GLOB"))
+  var excludeDir: [String] = []
   @Flag(name: [.customShort("r"), .customLong("recursive")], help: "Search directories recursively (symbolic links below the operands are not followed).")
   var recursive = false
   @Flag(name: [.customShort("R"), .customLong("dereference-recursive")], help: "Like -r, but follow all symbolic links.")

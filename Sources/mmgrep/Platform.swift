@@ -93,6 +93,12 @@ enum Platform {
     return .success(names)
   }
 
+  /// Whether `name` matches the shell wildcard `pattern` (`fnmatch(3)`
+  /// without flags: `*` also matches `/`, as grep's --include/--exclude do).
+  static func wildcardMatches(_ pattern: String, _ name: String) -> Bool {
+    fnmatch(pattern, name, 0) == 0
+  }
+
   /// Whether `fd` is a terminal (`isatty(3)`).
   static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 

@@ -73,8 +73,10 @@ final class Searcher {
     case .success(let status):
       if status.kind == .directory && settings.skipDirectories { return }
       if status.kind != .regular && status.kind != .directory && settings.skipDevices { return }
+      if status.kind != .directory && !settings.includesFile(operand, operand: true) { return }
       if status.kind == .directory {
         if settings.recursive {
+          if settings.excludesDirectory(operand, operand: true) { return }
           if settings.withFilenames == nil { showNames = true }
           walk(operand, display: operand, ancestors: [(status.device, status.inode)])
         } else {
@@ -113,6 +115,7 @@ final class Searcher {
       }
       switch status.kind {
       case .directory:
+        if settings.excludesDirectory(name, operand: false) { continue }
         if ancestors.contains(where: { $0.0 == status.device && $0.1 == status.inode }) {
           if !settings.noMessages {
             output.flush()
@@ -122,6 +125,7 @@ final class Searcher {
         }
         walk(childPath, display: childDisplay, ancestors: ancestors + [(status.device, status.inode)])
       case .regular:
+        if !settings.includesFile(name, operand: false) { continue }
         searchFile(childPath, display: childDisplay, status: status)
       case .symbolicLink, .fifo, .other:
         // -r does not follow symbolic links below the operands, and skips

@@ -46,6 +46,9 @@ struct Settings {
   /// The line between context groups; `nil` with --no-group-separator.
   var groupSeparator: String?
   var files: [String]
+  /// --include/--exclude in order (`true` = include) and --exclude-dir.
+  var fileFilters: [(include: Bool, glob: String)]
+  var excludedDirectories: [String]
   /// grep exits 1 at once, reading nothing, when nothing can be selected
   /// (`-m 0`, or `-v` with an empty pattern).
   var selectsNothing: Bool
@@ -180,6 +183,8 @@ struct Settings {
     }
 
     files = operands
+    fileFilters = arguments.fileFilters
+    excludedDirectories = arguments.excludedDirectories
     if files.isEmpty { files = recursive ? [] : ["-"] }
 
     selectsNothing =
@@ -229,6 +234,37 @@ struct Settings {
     }
     result += Array(")(?!".utf8) + word + Array(")".utf8)
     return result
+  }
+
+  /// The names a glob is tried on: the base name inside a walk; for an
+  /// operand, the whole name and every part after a `/` (grep's "name suffix").
+  static func candidateNames(_ name: String, operand: Bool) -> [Substring] {
+    let whole = Substring(name)
+    var names: [Substring] = operand ? [whole] : []
+    var index = whole.startIndex
+    while let slash = whole[index...].firstIndex(of: "/") {
+      index = whole.index(after: slash)
+      if index < whole.endIndex, whole[index] != "/", operand { names.append(whole[index...]) }
+    }
+    if !operand { names.append(whole[index...]) }
+    return names
+  }
+
+  /// Whether --include/--exclude let this file be searched.
+  func includesFile(_ name: String, operand: Bool) -> Bool {
+    guard !fileFilters.isEmpty else { return true }
+    let names = Self.candidateNames(name, operand: operand)
+    for filter in fileFilters.reversed() where names.contains(where: { Platform.wildcardMatches(filter.glob, String($0)) }) {
+      return filter.include
+    }
+    return !fileFilters[0].include
+  }
+
+  /// Whether --exclude-dir skips this directory.
+  func excludesDirectory(_ name: String, operand: Bool) -> Bool {
+    guard !excludedDirectories.isEmpty else { return false }
+    let names = Self.candidateNames(name, operand: operand)
+    return excludedDirectories.contains { glob in names.contains { Platform.wildcardMatches(glob, String($0)) } }
   }
 
   /// Splits at `\n` (a pattern with newlines is several patterns, as in grep).
