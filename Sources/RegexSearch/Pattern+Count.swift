@@ -20,6 +20,49 @@ extension Pattern {
     return (n, lastEnd)
   }
 
+  /// `countMatches` with the prefilter, for a pattern whose matches stay inside
+  /// one line (`storage.lineCode != nil`: line-local, no newline consumed, LF
+  /// newlines) and always hold a needle (`LiteralExtraction`): lines without a
+  /// needle hold no match, so only lines with one are searched, each with the
+  /// whole memory as the subject (so `\b`, `^` and `$` see the same context)
+  /// and the start offset limited to the line's end. Matches are never empty
+  /// (they hold a needle), so the result equals the plain loop's.
+  func countMatchesPrefiltered(_ prefilter: LiteralPrefilter, _ scratch: PCRE2Scratch, in memory: Memory,
+                               window: Range<Int>, start: Int,
+                               startLimit: Int? = nil) throws(RegexError) -> (count: Int, lastEnd: Int) {
+    let code = try storage.offsetLimitedCode()
+    let base = window.lowerBound
+    var cursor = start
+    var n = 0
+    var lastEnd = start
+    while cursor < window.count {
+      guard let hit = try prefilter.firstCandidate(in: memory, range: (base + cursor)..<window.upperBound, pattern: source)
+      else { break }
+      let lineStart = (try memory.lastIndex(of: 0x0A, in: (base + cursor)..<hit, pattern: source)).map { $0 + 1 - base } ?? cursor
+      if let startLimit, lineStart > startLimit { break }
+      let lineEnd = (try memory.firstIndex(of: 0x0A, in: hit..<window.upperBound, pattern: source)).map { $0 - base } ?? window.count
+      let found = try countMatches(code, scratch, in: memory, window: window, start: lineStart,
+                                   startLimit: min(lineEnd, startLimit ?? lineEnd))
+      if found.count > 0 {
+        n += found.count
+        lastEnd = found.lastEnd
+      }
+      cursor = lineEnd + 1
+    }
+    scratch.setOffsetLimit(nil)
+    return (n, lastEnd)
+  }
+
+  /// The serial count with the prefilter when it applies.
+  func countMatchesFast(_ code: PCRE2Code, _ scratch: PCRE2Scratch, in memory: Memory, window: Range<Int>,
+                        start: Int, startLimit: Int? = nil) throws(RegexError) -> (count: Int, lastEnd: Int) {
+    if let prefilter = storage.prefilter, storage.lineCode != nil {
+      return try countMatchesPrefiltered(prefilter, scratch, in: memory, window: window, start: start,
+                                         startLimit: startLimit)
+    }
+    return try countMatches(code, scratch, in: memory, window: window, start: start, startLimit: startLimit)
+  }
+
   func count(in source: SubjectSource, parallelism: Int, minimumChunk: Int = 64 * 1024) throws(RegexError) -> Int {
     precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
     return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> Int in
@@ -31,7 +74,7 @@ extension Pattern {
         : [all]
       if chunks.count <= 1 {
         return try storage.withScratch { (scratch) throws(RegexError) -> Int in
-          try countMatches(storage.code, scratch, in: memory, window: all, start: 0).count
+          try countMatchesFast(storage.code, scratch, in: memory, window: all, start: 0).count
         }
       }
       return try parallelCount(in: memory, chunks: chunks)
@@ -52,8 +95,8 @@ extension Pattern {
       let scratch = storage.acquire()
       defer { storage.release(scratch) }
       let r = Result { () throws(RegexError) -> (count: Int, lastEnd: Int) in
-        try countMatches(code, scratch, in: memory, window: whole, start: chunks[i].lowerBound,
-                         startLimit: i == isLast ? nil : chunks[i].upperBound - 1)
+        try countMatchesFast(code, scratch, in: memory, window: whole, start: chunks[i].lowerBound,
+                             startLimit: i == isLast ? nil : chunks[i].upperBound - 1)
       }
       slots.set(i, r)
     }
@@ -65,8 +108,8 @@ extension Pattern {
       if previousEnd > chunk.lowerBound {
         // The serial loop resumes inside this chunk, after a match that crossed into it.
         outcome = try storage.withScratch { (scratch) throws(RegexError) -> (count: Int, lastEnd: Int) in
-          try countMatches(code, scratch, in: memory, window: whole, start: previousEnd,
-                           startLimit: i == isLast ? nil : chunk.upperBound - 1)
+          try countMatchesFast(code, scratch, in: memory, window: whole, start: previousEnd,
+                               startLimit: i == isLast ? nil : chunk.upperBound - 1)
         }
         // Matches start at or after previousEnd; an empty chunk tail leaves it unchanged.
         outcome.lastEnd = max(outcome.lastEnd, previousEnd)

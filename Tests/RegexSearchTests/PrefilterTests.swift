@@ -178,6 +178,22 @@ import Testing
     }
   }
 
+  @Test("whole-buffer match counts equal the number of matches found one by one", arguments: [1, 2])
+  func matchCounts(parallelism: Int) throws {
+    let bytes = Array(Self.text.utf8)
+    for (source, options) in Self.patterns {
+      let p = try Pattern(source, options: options)
+      var expected = 0
+      var iterator = p.matches(in: bytes).makeIterator()
+      while try iterator.next() != nil { expected += 1 }
+      #expect(try p.count(in: bytes, parallelism: parallelism) == expected, "pattern \(source) \(options)")
+      for chunk in [16, 500] {
+        let counted = try p.count(in: .bytes(bytes), parallelism: parallelism + 1, minimumChunk: chunk)
+        #expect(counted == expected, "pattern \(source) \(options) chunk \(chunk)")
+      }
+    }
+  }
+
   @Test("several alternatives (grep -e … -e …)")
   func anyOf() throws {
     for options: Pattern.Options in [[], [.literal], [.caseInsensitive, .utf]] {
