@@ -83,7 +83,7 @@ extension MutableByteBuffer {
     let count = try readingBytes { $0.count }
     guard let range else { return 0..<count }
     guard range.lowerBound >= 0, range.upperBound <= count else {
-      throw .outOfRange(operation: "flush", offset: range.lowerBound, length: range.count, count: count)
+      throw .outOfRange(operation: "flush", offset: range.lowerBound, length: range.saturatingCount, count: count)
     }
     return range
   }
@@ -103,7 +103,7 @@ extension MutableByteBuffer {
     let count = try readingBytes { $0.count }
     guard let range else { return 0..<count }
     guard range.lowerBound >= 0, range.lowerBound < count else {
-      throw .outOfRange(operation: "advise", offset: range.lowerBound, length: range.count, count: count)
+      throw .outOfRange(operation: "advise", offset: range.lowerBound, length: range.saturatingCount, count: count)
     }
     return range.lowerBound..<min(range.upperBound, count)
   }

@@ -120,7 +120,7 @@ extension MutableByteBuffer {
   public func bytes(in range: Range<Int>) throws(ByteBufferError) -> [UInt8] {
     try readingBytes { (raw) throws(ByteBufferError) -> [UInt8] in
       guard range.lowerBound >= 0, range.upperBound <= raw.count else {
-        throw .outOfRange(operation: "read", offset: range.lowerBound, length: range.count, count: raw.count)
+        throw .outOfRange(operation: "read", offset: range.lowerBound, length: range.saturatingCount, count: raw.count)
       }
       return try copyBytes(raw, offset: range.lowerBound, count: range.count)
     }
@@ -144,7 +144,7 @@ extension MutableByteBuffer {
   public func replaceBytes(in range: Range<Int>, with newBytes: some Collection<UInt8>) throws(ByteBufferError) {
     try writingBytes("replace") { (raw) throws(ByteBufferError) in
       guard range.lowerBound >= 0, range.upperBound <= raw.count else {
-        throw .outOfRange(operation: "replace", offset: range.lowerBound, length: range.count, count: raw.count)
+        throw .outOfRange(operation: "replace", offset: range.lowerBound, length: range.saturatingCount, count: raw.count)
       }
       let length = newBytes.count
       guard length == range.count else {
