@@ -29,9 +29,10 @@ public struct Pattern: Sendable {
   ///   - newline: The newline convention inside a subject.
   ///   - limits: Resource limits for each match attempt.
   ///   - jit: JIT-compile (`PCRE2_JIT_COMPLETE`) when the machine supports it;
-  ///     otherwise, or when `false`, the interpreter matches.
+  ///     otherwise, or when `false`, or when JIT compilation fails (for
+  ///     example a pattern starting with `(*NO_JIT)`), the interpreter matches.
   /// - Throws: `RegexError` of kind `.compile` with PCRE2's message and the
-  ///   offset in the pattern; `.jit` if JIT compilation fails unexpectedly.
+  ///   offset in the pattern.
   public init(_ pattern: String, options: Options = [], newline: Newline = .lf,
               limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
     try self.init(bytes: Array(pattern.utf8), options: options, newline: newline, limits: limits, jit: jit)
@@ -45,7 +46,7 @@ public struct Pattern: Sendable {
   ///   - newline: The newline convention inside a subject.
   ///   - limits: Resource limits for each match attempt.
   ///   - jit: JIT-compile when possible.
-  /// - Throws: `RegexError` of kind `.compile` or `.jit`.
+  /// - Throws: `RegexError` of kind `.compile`.
   public init(bytes pattern: some Collection<UInt8>, options: Options = [], newline: Newline = .lf,
               limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
     let text = Array(pattern)
@@ -74,7 +75,7 @@ public struct Pattern: Sendable {
   ///   - newline: The newline convention inside a subject.
   ///   - limits: Resource limits for each match attempt.
   ///   - jit: JIT-compile when possible.
-  /// - Throws: `RegexError` of kind `.compile` or `.jit`.
+  /// - Throws: `RegexError` of kind `.compile`.
   public init(anyOf patterns: [[UInt8]], options: Options = [], newline: Newline = .lf,
               limits: Limits = .init(), jit: Bool = true) throws(RegexError) {
     let literal = options.contains(.literal)

@@ -16,8 +16,9 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
   public enum Kind: Sendable, Hashable {
     /// The pattern does not compile (`pcre2_compile_8`); `offset` is in the pattern.
     case compile
-    /// JIT compilation failed for a reason other than "JIT unavailable"
-    /// (`pcre2_jit_compile_8`).
+    /// JIT compilation or the JIT machinery failed. `Pattern` falls back to
+    /// the interpreter when `pcre2_jit_compile_8` fails, so compiling never
+    /// throws this kind; it is kept for callers that switch over every kind.
     case jit
     /// A match attempt failed (match, depth or heap limit, JIT stack limit, ...);
     /// `offset` is the subject offset where the failing attempt started.

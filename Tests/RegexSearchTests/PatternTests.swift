@@ -28,6 +28,14 @@ import Testing
     #expect(try interpreted.firstMatch(in: "aabbbc")?.range == 2..<5)
   }
 
+  @Test("(*NO_JIT) in the pattern falls back to the interpreter instead of failing")
+  func noJITVerbFallsBackToTheInterpreter() throws {
+    let pattern = try Pattern("(*NO_JIT)b+")
+    #expect(pattern.isJITCompiled == false)
+    #expect(try pattern.firstMatch(in: "aabbbc")?.range == 2..<5)
+    #expect(try pattern.countMatchingLines(in: "b\na\nbb\n") == 2)
+  }
+
   @Test func captureCountAndNames() throws {
     let p = try Pattern(#"(?<year>\d{4})-(?<month>\d\d)(x)?"#)
     #expect(p.captureCount == 3)

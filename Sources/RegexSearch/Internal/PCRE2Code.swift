@@ -70,12 +70,13 @@ final class PCRE2Code: @unchecked Sendable {
 
     var jitDone = false
     if request.jit {
-      let rc = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE)
-      if rc == 0 {
-        jitDone = true
-      } else if rc != PCRE2_ERROR_JIT_BADOPTION && rc != PCRE2_ERROR_NOMEMORY {
-        pcre2_code_free_8(compiled)
-        throw RegexError(kind: .jit, code: rc, offset: nil)
+      // Any JIT failure (no JIT support, no executable memory, a pattern JIT
+      // cannot handle) falls back to the interpreter, which gives the same
+      // results. A pattern starting with (*NO_JIT) "compiles" without JIT
+      // code: only a non-zero JIT size means pcre2_jit_match may be used.
+      if pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0 {
+        var jitSize = 0
+        jitDone = pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_JITSIZE), &jitSize) == 0 && jitSize > 0
       }
     }
     raw = compiled
