@@ -1,4 +1,5 @@
 import ByteBuffer
+import Dispatch
 import RegexSearch
 
 /// A selected line: its 1-based number and its bytes without the `\n`.
@@ -58,6 +59,14 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
   }
 
+  /// Without -j, files at least this large are searched with every core.
+  static var parallelThreshold: Int { 64 << 20 }
+
+  /// The threads for this file: -j N, or every core for a large file.
+  var threads: Int {
+    settings.threadsGiven || buffer.count >= Self.parallelThreshold ? settings.threads : 1
+  }
+
   /// grep reads files 96 KiB at a time and decides a file is binary when
   /// a read brings a NUL byte; lines completed in earlier reads were
   /// already handled as text.
@@ -69,7 +78,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   func binaryStart() throws(RegexError) -> (offset: Int, linesBefore: Int)? {
     guard !settings.text else { return nil }
     do {
-      guard let nul = try buffer.find(UInt8(0)) else { return nil }
+      guard let nul = try firstNUL() else { return nil }
       let boundary = nul / Self.readSize * Self.readSize
       guard boundary > 0, let newline = try buffer.rfind(UInt8(ascii: "\n"), start: 0, end: boundary) else {
         return (0, 0)
@@ -86,6 +95,34 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     }
   }
 
+  /// The offset of the first NUL byte, or `nil`. A large file is scanned in
+  /// `threads` slices at once (this first pass over a mapping pays for its
+  /// page faults, so it gains from more cores as the search does); the first
+  /// slice, in file order, that holds a NUL or fails decides.
+  func firstNUL() throws(ByteBufferError) -> Int? {
+    let parts = threads
+    let total = buffer.count
+    if parts <= 1 || total < 1 << 20 { return try buffer.find(UInt8(0)) }
+    let size = (total + parts - 1) / parts
+    let slots = UnsafeMutablePointer<Result<Int?, ByteBufferError>>.allocate(capacity: parts)
+    defer { slots.deallocate() }
+    // Safe because each worker writes only its own slot, and the slots are read after all finish;
+    // the buffer's guarded find may run on several threads at once.
+    nonisolated(unsafe) let results = slots
+    nonisolated(unsafe) let shared = buffer
+    DispatchQueue.concurrentPerform(iterations: parts) { i in
+      let start = min(i * size, total), end = min(start + size, total)
+      (results + i).initialize(to: Result { () throws(ByteBufferError) -> Int? in
+        try shared.find(UInt8(0), start: start, end: end)
+      })
+    }
+    defer { slots.deinitialize(count: parts) }
+    for i in 0..<parts {
+      if let found = try slots[i].get() { return found }
+    }
+    return nil
+  }
+
   /// Searches the buffer; returns the number of selected lines.
   mutating func run() throws(RegexError) -> Int {
     let binary = try binaryStart()
@@ -96,7 +133,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil
       && binary == nil && !settings.multiline
     {
-      let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: settings.threads)
+      let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads)
       printCount(count)
       return count
     }
@@ -130,7 +167,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     let firstOnly = settings.quiet || settings.list != .none
     var source = LibraryLines(
       iterator: pattern.matchingLines(
-        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : settings.threads
+        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : threads
       ).makeIterator())
     return try process(&source, binaryFrom: nil)
   }

@@ -102,6 +102,9 @@ enum Platform {
   /// Whether `fd` is a terminal (`isatty(3)`).
   static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 
+  /// The number of online processors (at least 1).
+  static var processorCount: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
+
   /// The value of an environment variable.
   static func environment(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }

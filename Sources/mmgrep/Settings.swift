@@ -36,7 +36,11 @@ struct Settings {
   /// -D skip: device, FIFO and socket operands are skipped.
   var skipDevices: Bool
   var multiline: Bool
+  /// -j N, or (without -j) every core, used for files of at least
+  /// `FileSearch.parallelThreshold` bytes.
   var threads: Int
+  /// Whether -j was given (then every file uses `threads`).
+  var threadsGiven: Bool
   var stats: Bool
   var colors: Colors?
   var label: String
@@ -165,8 +169,10 @@ struct Settings {
         throw Failure(message: "\(value): invalid number of threads")
       }
       threads = min(number, 256)
+      threadsGiven = true
     } else {
-      threads = 1
+      threads = min(max(Platform.processorCount, 1), 256)
+      threadsGiven = false
     }
 
     switch command.color ?? "never" {
