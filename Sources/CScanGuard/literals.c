@@ -154,6 +154,66 @@ static ptrdiff_t csg_find_avx2(const csg_literals *set, const unsigned char *p, 
   return csg_find_scalar(set, p, n, i);
 }
 
+// Teddy-style multi-literal filter (AVX2): for up to 8 needles, the first
+// `columns` (1 to 3) bytes of each needle set the needle's bit in two nibble
+// tables per column; a position is a candidate when, for every column, the
+// byte's low and high nibbles both map to a common needle bit. Candidates are
+// then confirmed byte by byte, so nibble aliasing only costs time.
+typedef struct {
+  int columns;
+  unsigned char lo[3][16], hi[3][16];
+} csg_teddy;
+
+static void csg_teddy_build(const csg_literals *set, csg_teddy *t) {
+  memset(t, 0, sizeof *t);
+  size_t shortest = set->length[0];
+  for (int k = 1; k < set->count; k++) if (set->length[k] < shortest) shortest = set->length[k];
+  t->columns = shortest < 3 ? (int)shortest : 3;
+  for (int k = 0; k < set->count; k++) {
+    const unsigned char *n = set->bytes + set->start[k];
+    for (int j = 0; j < t->columns; j++) {
+      unsigned char variants[2] = {n[j], n[j]};
+      if (set->caseless && csg_is_letter(n[j])) variants[1] = (unsigned char)(n[j] ^ 0x20);
+      for (int v = 0; v < 2; v++) {
+        t->lo[j][variants[v] & 15] |= (unsigned char)(1u << k);
+        t->hi[j][variants[v] >> 4] |= (unsigned char)(1u << k);
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2")))
+static ptrdiff_t csg_find_teddy_avx2(const csg_literals *set, const unsigned char *p, size_t n) {
+  csg_teddy t;
+  csg_teddy_build(set, &t);
+  size_t i = 0;
+  size_t span = 32 + (size_t)t.columns - 1;
+  if (set->longest > (size_t)t.columns) span = 32 + set->longest - 1;
+  __m256i lo[3], hi[3];
+  for (int j = 0; j < t.columns; j++) {
+    lo[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t.lo[j]));
+    hi[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t.hi[j]));
+  }
+  const __m256i nibble = _mm256_set1_epi8(15);
+  const __m256i zero = _mm256_setzero_si256();
+  for (; n >= span && i <= n - span; i += 32) {
+    __m256i all = _mm256_set1_epi8((char)0xFF);
+    for (int j = 0; j < t.columns; j++) {
+      __m256i v = _mm256_loadu_si256((const __m256i *)(p + i + j));
+      __m256i l = _mm256_shuffle_epi8(lo[j], _mm256_and_si256(v, nibble));
+      __m256i h = _mm256_shuffle_epi8(hi[j], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+      all = _mm256_and_si256(all, _mm256_and_si256(l, h));
+    }
+    unsigned bits = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(all, zero));
+    while (bits) {
+      size_t j = i + (size_t)__builtin_ctz(bits);
+      if (csg_any_at(set, p, n, j)) return (ptrdiff_t)j;
+      bits &= bits - 1;
+    }
+  }
+  return csg_find_scalar(set, p, n, i);
+}
+
 static size_t csg_count_sse2(const unsigned char *p, size_t n, unsigned char byte) {
   size_t i = 0, total = 0;
   __m128i b = _mm_set1_epi8((char)byte);
@@ -196,7 +256,8 @@ static int csg_has_avx2(void) {
 
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n) {
 #if CSG_X86
-  return csg_has_avx2() ? csg_find_avx2(set, p, n) : csg_find_sse2(set, p, n);
+  if (!csg_has_avx2()) return csg_find_sse2(set, p, n);
+  return set->count > 1 ? csg_find_teddy_avx2(set, p, n) : csg_find_avx2(set, p, n);
 #else
   return csg_find_scalar(set, p, n, 0);
 #endif
