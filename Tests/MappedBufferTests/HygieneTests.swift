@@ -18,7 +18,8 @@ import Testing
 ///   descriptor refers to the test's file and no line of /proc/self/maps
 ///   maps it (anonymous mappings: none of their distinctive size is left).
 @Suite("Hygiene") struct HygieneTests {
-  @Test func tenThousandCyclesLeaveTheProcessCountsAsTheyWere() async {
+  @Test(.disabled(underSanitizer: "address", "ASan keeps freed memory in its quarantine and maps new allocator regions as it fills, so whole-process /proc/self/maps counts grow"))
+  func tenThousandCyclesLeaveTheProcessCountsAsTheyWere() async {
     await #expect(processExitsWith: .success) {
       let scratch = try ScratchDirectory()
       let file = try scratch.file("h.bin", pattern(5000))
