@@ -193,10 +193,12 @@ struct Settings {
     excludedDirectories = arguments.excludedDirectories
     if files.isEmpty { files = recursive ? [] : ["-"] }
 
+    // grep 3.8 stops before reading anything when no line can be selected,
+    // except with -L, which then lists every file.
     selectsNothing =
-      maxCount == 0
-      || (invert && patterns.count == 1 && patterns[0].isEmpty && !wholeWords && !wholeLines
-        && list != .nonMatching)
+      list != .nonMatching
+      && (maxCount == 0
+        || (invert && patterns.count == 1 && patterns[0].isEmpty && !wholeWords && !wholeLines))
 
     var options: Pattern.Options = [.utf]
     if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
