@@ -1,6 +1,56 @@
 import ByteBuffer
 import Dispatch
 
+/// Whether a line search treats a NUL byte as the mark of binary data.
+///
+/// GNU grep decides that a file is binary when a read brings a NUL byte: the
+/// lines completed in earlier reads were already handled as text, and the rest
+/// is binary. `.stopAtNUL(readSize:)` applies that rule to a line search: a
+/// line is *text* when no NUL byte lies before the end of the `readSize`-byte
+/// read (reads aligned to offset 0) that holds the line's end. The search
+/// selects text lines only and ends before the first line that is not text;
+/// `binaryOffset` (on the iterator, or in a `LineCount`) tells where that is,
+/// so the caller can treat the rest its own way. The check rides along the
+/// search's own pass over the bytes: it costs no extra pass over a large file.
+public enum BinaryDetection: Sendable, Hashable {
+  /// NUL is an ordinary byte.
+  case none
+  /// The search ends at binary data, with grep's rule for reads of `readSize` bytes.
+  case stopAtNUL(readSize: Int)
+
+  /// GNU grep 3.8's rule (reads of 96 KiB).
+  public static let grep = BinaryDetection.stopAtNUL(readSize: 98_304)
+
+  /// The read size, or `nil` for `.none`.
+  var readSize: Int? {
+    switch self {
+    case .none: return nil
+    case .stopAtNUL(let readSize):
+      precondition(readSize > 0, "read size \(readSize) must be positive")
+      return readSize
+    }
+  }
+}
+
+/// The result of counting lines with binary detection.
+public struct LineCount: Sendable, Hashable {
+  /// The number of selected (text) lines.
+  public var selected: Int
+  /// Where the binary part starts (the first line that is not text), or `nil`
+  /// when the searched bytes are all text.
+  public var binaryOffset: Int?
+
+  /// Creates a count.
+  ///
+  /// - Parameters:
+  ///   - selected: The number of selected lines.
+  ///   - binaryOffset: Where binary data starts, or `nil`.
+  public init(selected: Int, binaryOffset: Int?) {
+    self.selected = selected
+    self.binaryOffset = binaryOffset
+  }
+}
+
 extension Pattern {
   /// The default size of one parallel line-search chunk.
   static let defaultChunkSize = 4 << 20
@@ -26,6 +76,94 @@ extension Pattern {
                             parallelism: Int = 1) -> LineSequence {
     LineSequence(pattern: self, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
                  chunkSize: Self.defaultChunkSize)
+  }
+
+  /// The text lines of the buffer the pattern selects, lazily, in order,
+  /// ending at binary data (see `BinaryDetection`): grep's search of a file.
+  ///
+  /// After the last line (`next()` returns `nil`), the iterator's
+  /// `binaryOffset` is where the binary part starts, or `nil`.
+  ///
+  /// - Parameters:
+  ///   - buffer: The bytes to search.
+  ///   - range: The byte range to search (`nil`: the whole buffer); its start
+  ///     begins a line, and no NUL before it is looked for.
+  ///   - firstLineNumber: The number of the line at the range's start.
+  ///   - inverted: Select the lines that do not match (grep -v).
+  ///   - parallelism: How many threads may search at once.
+  ///   - binaryDetection: How NUL bytes end the search.
+  /// - Returns: A lazy sequence of `LineMatch`.
+  public func matchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>? = nil,
+                            firstLineNumber: Int = 1, inverted: Bool = false, parallelism: Int = 1,
+                            binaryDetection: BinaryDetection) -> LineSequence {
+    LineSequence(pattern: self, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                 chunkSize: Self.defaultChunkSize, range: range, firstLineNumber: firstLineNumber,
+                 binaryReadSize: binaryDetection.readSize)
+  }
+
+  /// The number of text lines the pattern selects, and where binary data
+  /// starts (grep -c on a file; see `BinaryDetection`).
+  ///
+  /// - Parameters:
+  ///   - buffer: The bytes to search.
+  ///   - range: The byte range to search (`nil`: the whole buffer).
+  ///   - inverted: Count the lines that do not match (grep -v -c).
+  ///   - parallelism: How many threads may search at once.
+  ///   - binaryDetection: How NUL bytes end the search.
+  /// - Returns: The count of selected text lines and the binary offset.
+  /// - Throws: `RegexError` `.match` or `.buffer`.
+  public func countMatchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>? = nil,
+                                 inverted: Bool = false, parallelism: Int = 1,
+                                 binaryDetection: BinaryDetection) throws(RegexError) -> LineCount {
+    try countLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                   chunkSize: Self.defaultChunkSize, range: range, binaryReadSize: binaryDetection.readSize)
+  }
+
+  /// The lines in `range` of the buffer that the pattern selects, lazily, in
+  /// order, numbered from `firstLineNumber`.
+  ///
+  /// The lines are those of the bytes in `range`, as if they were the whole
+  /// buffer: `range.lowerBound` starts a line (pass a line start, such as 0 or
+  /// an offset just after a `"\n"`, to get the buffer's own lines) and
+  /// `range.upperBound` ends one. Since each line is its own subject, searching
+  /// consecutive line-aligned ranges one after the other selects exactly the
+  /// lines one search of the whole buffer selects; a caller that continues
+  /// with the next range numbers its lines from the iterator's
+  /// `nextLineNumber`. This is how a file that grows is searched incrementally,
+  /// or a large one in pieces that stay in the processor's cache.
+  ///
+  /// - Parameters:
+  ///   - buffer: The bytes to search.
+  ///   - range: The byte range to search; it must lie within the buffer when the
+  ///     search reads it (else the search throws `.buffer` with
+  ///     `ByteBufferError.outOfRange`).
+  ///   - firstLineNumber: The number of the line that starts at
+  ///     `range.lowerBound`. Defaults to 1.
+  ///   - inverted: Select the lines that do not match (grep -v).
+  ///   - parallelism: How many threads may search at once. Defaults to 1.
+  /// - Returns: A lazy sequence of `LineMatch` with absolute ranges.
+  public func matchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>, firstLineNumber: Int = 1,
+                            inverted: Bool = false, parallelism: Int = 1) -> LineSequence {
+    LineSequence(pattern: self, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                 chunkSize: Self.defaultChunkSize, range: range, firstLineNumber: firstLineNumber)
+  }
+
+  /// The number of lines in `range` that
+  /// `matchingLines(in:within:firstLineNumber:inverted:parallelism:)` would
+  /// yield (grep -c over a part of a buffer).
+  ///
+  /// - Parameters:
+  ///   - buffer: The bytes to search.
+  ///   - range: The byte range to search; `range.lowerBound` starts a line.
+  ///   - inverted: Count the lines that do not match (grep -v -c).
+  ///   - parallelism: How many threads may search at once. Defaults to 1.
+  /// - Returns: The number of selected lines.
+  /// - Throws: `RegexError` `.match` or `.buffer` (also when `range` does not
+  ///   lie within the buffer).
+  public func countMatchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>, inverted: Bool = false,
+                                 parallelism: Int = 1) throws(RegexError) -> Int {
+    try countMatchingLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                           chunkSize: Self.defaultChunkSize, range: range)
   }
 
   /// Calls `body` with each selected line in order until it returns `false`
@@ -120,26 +258,38 @@ extension Pattern {
     try countMatchingLines(in: .string(string), inverted: inverted, parallelism: parallelism, chunkSize: Self.defaultChunkSize)
   }
 
+  /// The smallest parallel chunk when a range of a buffer is searched.
+  static let minimumRangeChunk = 64 << 10
+
   /// Whether the line-search fast path applies.
   var lineFastPath: Bool { storage.lineCode != nil }
 
   func countMatchingLines(in source: SubjectSource, inverted: Bool, parallelism: Int,
-                          chunkSize: Int) throws(RegexError) -> Int {
+                          chunkSize: Int, range: Range<Int>? = nil) throws(RegexError) -> Int {
+    try countLines(in: source, inverted: inverted, parallelism: parallelism, chunkSize: chunkSize, range: range,
+                   binaryReadSize: nil).selected
+  }
+
+  func countLines(in source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int,
+                  range: Range<Int>?, binaryReadSize: Int?) throws(RegexError) -> LineCount {
     precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
-    return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> Int in
-      let all = 0..<memory.count
-      if parallelism == 1 || memory.count <= chunkSize {
-        return try storage.withScratch { (scratch) throws(RegexError) -> Int in
-          var scanner = LineScanner(range: all, firstLineNumber: 1, fastPath: lineFastPath)
+    return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> LineCount in
+      let all = try memory.checked(range, pattern: self.source)
+      // A part of a buffer is split finer: its caller keeps it small (cache-sized).
+      let minimumChunk = range == nil ? chunkSize : Self.minimumRangeChunk
+      if parallelism == 1 || all.count <= minimumChunk {
+        return try storage.withScratch { (scratch) throws(RegexError) -> LineCount in
+          var scanner = LineScanner(range: all, firstLineNumber: 1, fastPath: lineFastPath, binaryReadSize: binaryReadSize)
           scanner.numbersLines = false
-          return try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
+          let n = try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
+          return LineCount(selected: n, binaryOffset: scanner.binaryOffset)
         }
       }
-      let chunks = LineChunks.splitOrWhole(memory, range: all, parts: parallelism, minimumSize: chunkSize)
-      let results = try searchChunks(chunks, in: memory, inverted: inverted, collect: false)
-      var total = 0
-      for r in results { total += try r.get().selected }
-      return total
+      let chunks = LineChunks.splitOrWhole(memory, range: all, parts: parallelism, minimumSize: minimumChunk)
+      let results = try searchChunks(chunks, in: memory, inverted: inverted, collect: false, binaryReadSize: binaryReadSize)
+      let combined = try combine(results, chunks: chunks, in: memory, inverted: inverted, firstLine: 1,
+                                 binaryReadSize: binaryReadSize)
+      return LineCount(selected: combined.selected, binaryOffset: combined.binaryOffset)
     }
   }
 
@@ -149,11 +299,13 @@ extension Pattern {
     var lines: [LineMatch] = []
     /// Lines in the chunk (its line numbers are relative, from 1).
     var lineCount = 0
+    /// The first NUL byte of the chunk (binary detection only).
+    var firstNUL: Int?
   }
 
   /// Searches `chunks` concurrently, each with its own scratch space.
   func searchChunks(_ chunks: [Range<Int>], in memory: Memory, inverted: Bool,
-                    collect: Bool) throws(RegexError) -> [Result<ChunkResult, RegexError>] {
+                    collect: Bool, binaryReadSize: Int?) throws(RegexError) -> [Result<ChunkResult, RegexError>] {
     let slots = ResultSlots<Result<ChunkResult, RegexError>>(count: chunks.count)
     let storage = self.storage
     let fast = lineFastPath
@@ -162,7 +314,7 @@ extension Pattern {
       defer { storage.release(scratch) }
       let r = Result { () throws(RegexError) -> ChunkResult in
         var out = ChunkResult()
-        var scanner = LineScanner(range: chunks[i], firstLineNumber: 1, fastPath: fast)
+        var scanner = LineScanner(range: chunks[i], firstLineNumber: 1, fastPath: fast, binaryReadSize: binaryReadSize)
         scanner.numbersLines = collect
         if collect {
           out.selected = try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: false) { (line) throws(RegexError) -> Bool in
@@ -173,11 +325,76 @@ extension Pattern {
           out.selected = try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
         }
         out.lineCount = scanner.lineNumber - 1
+        out.firstNUL = scanner.firstNUL
         return out
       }
       slots.set(i, r)
     }
     return slots.take()
+  }
+
+  /// The chunks' results joined in order, up to the first binary data: line
+  /// numbers made absolute (from `firstLine`), errors thrown in buffer order.
+  ///
+  /// Each chunk checked its own bytes for NUL; the first chunk that found one
+  /// decides. Its binary part may start before the chunk (grep's rule goes back
+  /// to the start of the read holding the NUL), so selected lines of earlier
+  /// chunks from that line on are dropped (and, when only counted, the chunk
+  /// where the binary part starts is counted again up to it).
+  func combine(_ results: [Result<ChunkResult, RegexError>], chunks: [Range<Int>], in memory: Memory, inverted: Bool,
+               firstLine: Int, binaryReadSize: Int?)
+    throws(RegexError) -> (selected: Int, lines: [LineMatch], lineCount: Int, binaryOffset: Int?)
+  {
+    var selected = 0
+    var lines: [LineMatch] = []
+    var base = firstLine - 1
+    // Per chunk: selected lines before it and the number base of its lines.
+    var before: [(selected: Int, base: Int)] = []
+    for (i, r) in results.enumerated() {
+      let chunk = try r.get()
+      if let nul = chunk.firstNUL, let readSize = binaryReadSize {
+        let boundary = nul / readSize * readSize
+        let rangeStart = chunks[0].lowerBound
+        var start = rangeStart
+        if boundary > rangeStart,
+           let newline = try memory.lastIndex(of: 0x0A, in: rangeStart..<boundary, pattern: source) {
+          start = newline + 1
+        }
+        // The binary part starts after this chunk (the chunk looked ahead past its end
+        // for a line's read): a later chunk, or window, finds the NUL again itself.
+        if start >= chunks[i].upperBound {
+          before.append((selected, base))
+          selected += chunk.selected
+          for l in chunk.lines { lines.append(LineMatch(number: l.number + base, range: l.range)) }
+          base += chunk.lineCount
+          continue
+        }
+        // The chunk holding `start`: this one, or an earlier one.
+        let k = chunks.lastIndex { $0.lowerBound <= start } ?? 0
+        if k == i {
+          selected += chunk.selected
+          for l in chunk.lines { lines.append(LineMatch(number: l.number + base, range: l.range)) }
+          base += chunk.lineCount
+        } else {
+          selected = before[k].selected
+          lines.removeAll { $0.range.lowerBound >= start }
+          if start > chunks[k].lowerBound {
+            selected += try storage.withScratch { (scratch) throws(RegexError) -> Int in
+              var scanner = LineScanner(range: chunks[k].lowerBound..<start, firstLineNumber: 1, fastPath: lineFastPath)
+              scanner.numbersLines = false
+              return try scanner.run(self, scratch, in: memory, inverted: inverted, countOnly: true) { _ in true }
+            }
+          }
+          base = before[k].base + (try memory.occurrences(of: 0x0A, in: chunks[k].lowerBound..<start, pattern: source))
+        }
+        return (selected, lines, base - (firstLine - 1), start)
+      }
+      before.append((selected, base))
+      selected += chunk.selected
+      for l in chunk.lines { lines.append(LineMatch(number: l.number + base, range: l.range)) }
+      base += chunk.lineCount
+    }
+    return (selected, lines, base - (firstLine - 1), nil)
   }
 }
 
@@ -197,15 +414,25 @@ public struct LineSequence {
   let inverted: Bool
   let parallelism: Int
   let chunkSize: Int
+  /// The bytes searched (`nil`: the whole subject, as it is when read).
+  let range: Range<Int>?
+  let firstLineNumber: Int
+  /// grep's read size for binary detection, or `nil`.
+  let binaryReadSize: Int?
 
-  init(pattern: Pattern, source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int) {
+  init(pattern: Pattern, source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int,
+       range: Range<Int>? = nil, firstLineNumber: Int = 1, binaryReadSize: Int? = nil) {
     precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
     precondition(chunkSize >= 1, "chunk size \(chunkSize) must be positive")
+    if let range { precondition(range.lowerBound >= 0, "range \(range) starts before the buffer") }
     self.pattern = pattern
     self.source = source
     self.inverted = inverted
     self.parallelism = parallelism
     self.chunkSize = chunkSize
+    self.range = range
+    self.firstLineNumber = firstLineNumber
+    self.binaryReadSize = binaryReadSize
   }
 
   /// The iterator: call `next()` until it returns `nil`.
@@ -216,14 +443,39 @@ public struct LineSequence {
     // Parallel state: lines found in the current window, and where the next window starts.
     var pending: [LineMatch] = []
     var pendingIndex = 0
-    var nextWindow = 0
-    var nextLineNumber = 1
+    var nextWindow: Int
+    var windowLineNumber: Int
     var finished = false
     // Serial state: lines found ahead (1, 2, 4, … up to 256 per access to the
     // subject, so a caller that stops early pays for little look-ahead), and an
     // error met after some of them, thrown once they are delivered.
     var batchLimit = 1
     var deferredError: RegexError? = nil
+
+    init(sequence: LineSequence, lease: ScratchLease) {
+      self.sequence = sequence
+      self.lease = lease
+      nextWindow = sequence.range?.lowerBound ?? 0
+      windowLineNumber = sequence.firstLineNumber
+    }
+
+    /// The number of the first line the search has not passed yet: after the
+    /// last line (`next()` returned `nil`), the number the line after the
+    /// searched range gets. A search of the next range continues from it.
+    public var nextLineNumber: Int {
+      if sequence.parallelism > 1 { return windowLineNumber }
+      return scanner?.lineNumber ?? sequence.firstLineNumber
+    }
+
+    /// With binary detection, where the binary part starts once the search
+    /// reached it (the search then ends there); `nil` before, or when the
+    /// bytes are all text. After the last line, `nextLineNumber` is the
+    /// number of the line at this offset.
+    public var binaryOffset: Int? {
+      if sequence.parallelism > 1 { return windowBinaryOffset }
+      return scanner?.binaryOffset
+    }
+    var windowBinaryOffset: Int?
 
     /// The next selected line, or `nil` after the last one.
     ///
@@ -253,7 +505,14 @@ public struct LineSequence {
       pendingIndex = 0
       do {
         try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) in
-          var sc = scanner ?? LineScanner(range: 0..<memory.count, firstLineNumber: 1, fastPath: s.pattern.lineFastPath)
+          var sc: LineScanner
+          if let existing = scanner {
+            sc = existing
+          } else {
+            sc = LineScanner(range: try memory.checked(s.range, pattern: s.pattern.source),
+                             firstLineNumber: s.firstLineNumber, fastPath: s.pattern.lineFastPath,
+                             binaryReadSize: s.binaryReadSize)
+          }
           defer { scanner = sc }
           _ = try sc.run(s.pattern, lease.scratch, in: memory, inverted: s.inverted, countOnly: false) {
             (line) throws(RegexError) -> Bool in
@@ -286,33 +545,32 @@ public struct LineSequence {
     private mutating func fillWindow() throws(RegexError) {
       let s = sequence
       let start = nextWindow
-      let firstLine = nextLineNumber
-      let (lines, windowEnd, lineCount, done) = try s.source.withBytes(pattern: s.pattern.source) {
-        (memory) throws(RegexError) -> ([LineMatch], Int, Int, Bool) in
-        if start >= memory.count { return ([], start, 0, true) }
+      let firstLine = windowLineNumber
+      let (lines, windowEnd, lineCount, done, binary) = try s.source.withBytes(pattern: s.pattern.source) {
+        (memory) throws(RegexError) -> ([LineMatch], Int, Int, Bool, Int?) in
+        let limit = try memory.checked(s.range, pattern: s.pattern.source).upperBound
+        if start >= limit { return ([], start, 0, true, nil) }
         let windowBytes = s.chunkSize * s.parallelism
-        var end = memory.count
-        if start + windowBytes < memory.count {
+        var end = limit
+        if start + windowBytes < limit {
           // A fault here (a truncated file) makes the window the rest of the memory, searched in
           // one chunk, so the error reported is the first lost byte in buffer order.
-          let nl = try? memory.firstIndex(of: 0x0A, in: (start + windowBytes)..<memory.count, pattern: nil)
-          end = nl.map { $0 + 1 } ?? memory.count
+          let nl = try? memory.firstIndex(of: 0x0A, in: (start + windowBytes)..<limit, pattern: nil)
+          end = nl.map { $0 + 1 } ?? limit
         }
         let chunks = LineChunks.splitOrWhole(memory, range: start..<end, parts: s.parallelism, minimumSize: 1)
-        let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true)
-        var lines: [LineMatch] = []
-        var base = firstLine - 1
-        for r in results {
-          let chunk = try r.get()
-          for l in chunk.lines { lines.append(LineMatch(number: l.number + base, range: l.range)) }
-          base += chunk.lineCount
-        }
-        return (lines, end, base - (firstLine - 1), end >= memory.count)
+        let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true,
+                                                 binaryReadSize: s.binaryReadSize)
+        let combined = try s.pattern.combine(results, chunks: chunks, in: memory, inverted: s.inverted,
+                                             firstLine: firstLine, binaryReadSize: s.binaryReadSize)
+        return (combined.lines, end, combined.lineCount, end >= limit || combined.binaryOffset != nil,
+                combined.binaryOffset)
       }
       pending = lines
       pendingIndex = 0
       nextWindow = windowEnd
-      nextLineNumber = firstLine + lineCount
+      windowLineNumber = firstLine + lineCount
+      windowBinaryOffset = binary
       finished = done
     }
   }
@@ -334,9 +592,12 @@ public struct LineSequence {
     }
     let p = pattern
     let inverted = self.inverted
+    let range = self.range, firstLineNumber = self.firstLineNumber, readSize = binaryReadSize
     try source.withBytes(pattern: p.source) { (memory) throws(RegexError) in
+      let searched = try memory.checked(range, pattern: p.source)
       try p.storage.withScratch { (scratch) throws(RegexError) in
-        var scanner = LineScanner(range: 0..<memory.count, firstLineNumber: 1, fastPath: p.lineFastPath)
+        var scanner = LineScanner(range: searched, firstLineNumber: firstLineNumber, fastPath: p.lineFastPath,
+                                  binaryReadSize: readSize)
         _ = try scanner.run(p, scratch, in: memory, inverted: inverted, countOnly: false, emit: body)
       }
     }

@@ -12,15 +12,9 @@ struct SelectedLine {
 /// segments of a binary file, or the lines touched by multiline matches.
 protocol LineSource {
   mutating func next() throws(RegexError) -> SelectedLine?
-}
-
-/// The library's grep-style line search (each line its own subject).
-struct LibraryLines: LineSource {
-  var iterator: LineSequence.Iterator
-  mutating func next() throws(RegexError) -> SelectedLine? {
-    guard let line = try iterator.next() else { return nil }
-    return SelectedLine(number: line.number, range: line.range)
-  }
+  /// Where grep's binary mode starts, once known: nothing is printed for the
+  /// lines starting there or later.
+  var binaryStart: Int? { get }
 }
 
 /// The search of one file: grep's `grep()`/`prtext()`/`prline()` over a buffer.
@@ -72,37 +66,23 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// already handled as text.
   static var readSize: Int { 98_304 }
 
-  /// Where the binary part of the buffer starts: `nil` for a text file, 0
-  /// when grep's first read holds a NUL, else the start of the first line
-  /// not completed before the read that brought the first NUL.
-  func binaryStart() throws(RegexError) -> (offset: Int, linesBefore: Int)? {
-    guard !settings.text else { return nil }
+  /// Whether the file holds a NUL byte (-U decides for the whole file at once).
+  func hasNUL() throws(RegexError) -> Bool {
+    guard !settings.text else { return false }
     do {
-      guard let nul = try firstNUL() else { return nil }
-      let boundary = nul / Self.readSize * Self.readSize
-      guard boundary > 0, let newline = try buffer.rfind(UInt8(ascii: "\n"), start: 0, end: boundary) else {
-        return (0, 0)
-      }
-      var lines = 0
-      var position = 0
-      while let next = try buffer.find(UInt8(ascii: "\n"), start: position, end: newline + 1) {
-        lines += 1
-        position = next + 1
-      }
-      return (newline + 1, lines)
+      return try Self.firstNUL(in: buffer, range: 0..<buffer.count, threads: threads) != nil
     } catch {
       throw mapError(error)
     }
   }
 
-  /// The offset of the first NUL byte, or `nil`. A large file is scanned in
-  /// `threads` slices at once (this first pass over a mapping pays for its
-  /// page faults, so it gains from more cores as the search does); the first
-  /// slice, in file order, that holds a NUL or fails decides.
-  func firstNUL() throws(ByteBufferError) -> Int? {
-    let parts = threads
-    let total = buffer.count
-    if parts <= 1 || total < 1 << 20 { return try buffer.find(UInt8(0)) }
+  /// The offset of the first NUL byte in `range`, or `nil`. A large range is
+  /// scanned in `threads` slices at once (this first pass over a mapping pays
+  /// for its page faults, so it gains from more cores as the search does); the
+  /// first slice, in file order, that holds a NUL or fails decides.
+  static func firstNUL(in buffer: Buffer, range: Range<Int>, threads parts: Int) throws(ByteBufferError) -> Int? {
+    let total = range.count
+    if parts <= 1 || total < 1 << 20 { return try buffer.find(UInt8(0), start: range.lowerBound, end: range.upperBound) }
     let size = (total + parts - 1) / parts
     let slots = UnsafeMutablePointer<Result<Int?, ByteBufferError>>.allocate(capacity: parts)
     defer { slots.deallocate() }
@@ -111,7 +91,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     nonisolated(unsafe) let results = slots
     nonisolated(unsafe) let shared = buffer
     DispatchQueue.concurrentPerform(iterations: parts) { i in
-      let start = min(i * size, total), end = min(start + size, total)
+      let start = range.lowerBound + min(i * size, total), end = min(start + size, range.upperBound)
       (results + i).initialize(to: Result { () throws(ByteBufferError) -> Int? in
         try shared.find(UInt8(0), start: start, end: end)
       })
@@ -125,57 +105,35 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// Searches the buffer; returns the number of selected lines.
   mutating func run() throws(RegexError) -> Int {
-    let binary = try binaryStart()
     let pattern = settings.pattern
     let invert = settings.invert
 
-    // -c without -m on a text file: the library counts without producing lines.
-    if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil
-      && binary == nil && !settings.multiline
-    {
-      let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads)
-      printCount(count)
-      return count
-    }
-
     if settings.multiline {
-      if settings.onlyMatching && binary == nil && !settings.count && settings.list == .none && !settings.quiet {
+      let binary = try hasNUL()
+      if settings.onlyMatching && !binary && !settings.count && settings.list == .none && !settings.quiet {
         return try printMultilineMatches()
       }
-      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
-      return try process(&source, binaryFrom: binary == nil ? nil : 0)
-    }
-    if let binary, settings.binaryWithoutMatch {
-      // -I: grep gives up on the file when the read with the NUL arrives;
-      // lines of earlier reads were already handled as text.
-      var source = LateBinaryLines(
-        pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore, stopsAtBinary: true)
-      return try process(&source, binaryFrom: nil)
-    }
-    if let binary {
-      if binary.offset == 0 {
-        var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
-        return try process(&source, binaryFrom: 0)
-      }
-      var source = LateBinaryLines(
-        pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore)
-      return try process(&source, binaryFrom: binary.offset)
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary ? 0 : nil)
+      return try process(&source)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
-    var source = LibraryLines(
-      iterator: pattern.matchingLines(
-        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : threads
-      ).makeIterator())
-    return try process(&source, binaryFrom: nil)
+    var source = CheckedLines(
+      pattern: pattern, buffer: buffer, invert: invert, threads: firstOnly ? 1 : threads,
+      checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize)
+    // -c without -m: the library counts without producing lines.
+    if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil {
+      let count = try source.countAll()
+      printCount(count)
+      return count
+    }
+    return try process(&source)
   }
 
   /// grep's main loop over the selected lines of one file. Lines starting at
-  /// or after `binaryFrom` are in grep's binary mode: nothing is printed for
-  /// them, and (unless -c) the search stops at the first.
-  mutating func process<Source: LineSource>(_ source: inout Source, binaryFrom: Int?) throws(RegexError) -> Int {
+  /// or after the source's `binaryStart` are in grep's binary mode: nothing is
+  /// printed for them, and (unless -c) the search stops at the first.
+  mutating func process<Source: LineSource>(_ source: inout Source) throws(RegexError) -> Int {
     let listing = settings.list != .none
     // grep's out_quiet and done_on_match.
     let textQuiet = settings.quiet || listing || settings.count
@@ -191,6 +149,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         output.flush()
         Platform.exit(0)
       }
+      let binaryFrom = source.binaryStart
       let inBinary = binaryFrom.map { line.range.lowerBound >= $0 } ?? false
       if inBinary {
         if !group.isEmpty {
@@ -215,16 +174,21 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       if textStopAtFirst || (inBinary && !settings.count) { break }
     }
     if !group.isEmpty { try printGroup(group) }
-    if let late = source as? LateBinaryLines<Buffer>, late.stopsAtBinary, late.reachedBinary {
+    if let checked = source as? CheckedLines<Buffer>, checked.stopsAtBinary, checked.reachedBinary {
       // -I: the file turned out binary; grep counts it as not matching
       // (what was printed before stays printed).
-      if !textQuiet && pending > 0 { try printPending(upTo: late.binaryStart) }
+      if !textQuiet && pending > 0 { try printPending(upTo: checked.binaryStart ?? buffer.count) }
       pending = 0
       selected = 0
     }
     if !textQuiet && pending > 0 {
-      // Trailing context after the last selected line (also after -m).
-      try printPending(upTo: binaryFrom ?? buffer.count)
+      // Trailing context after the last selected line (also after -m, when the
+      // search may not have reached the binary part yet).
+      var limit = source.binaryStart ?? buffer.count
+      if let checked = source as? CheckedLines<Buffer>, let lastOut {
+        limit = try checked.contextLimit(from: lastOut, lines: pending)
+      }
+      try printPending(upTo: limit)
     }
     if settings.count && !listing { printCount(selected) }
     if (settings.list == .matching && selected > 0) || (settings.list == .nonMatching && selected == 0) {

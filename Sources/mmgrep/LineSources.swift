@@ -5,6 +5,8 @@ import RegexSearch
 /// byte, grep treats each NUL like a line end (so `-c` counts NUL-separated
 /// pieces, and `^`/`$` match at NULs). Each piece is its own subject.
 struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
+  /// Every piece is binary.
+  let binaryStart: Int?
   let pattern: Pattern
   let buffer: Buffer
   let invert: Bool
@@ -15,6 +17,7 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
   init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
+    binaryStart = start
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
@@ -46,47 +49,98 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   }
 }
 
-/// A text file whose first NUL byte is not in grep's first 96 KiB read:
-/// grep has already printed the lines of the earlier reads as text when it
-/// sees the NUL, and treats the rest as binary. The lines ending before
-/// `binaryStart` come from the library's line search; the rest are NUL-split
-/// segments.
-struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
-  var text: LibraryLines
-  var segments: SegmentLines<Buffer>?
-  let binaryStart: Int
+/// The lines of a file as grep 3.8 selects them: the library's line search
+/// with binary detection (`BinaryDetection`) selects the lines of the text
+/// part — the lines completed in grep's reads before the one that brought the
+/// first NUL byte — and ends where the binary part starts (`binaryStart`).
+/// From there the file is binary: NUL-separated pieces (`SegmentLines`).
+/// The NUL check rides along the library's search, so a file with no NUL
+/// costs no extra pass, and a search that stops early (-q, -l, -m) checks
+/// only what it read.
+struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
   let pattern: Pattern
   let buffer: Buffer
   let invert: Bool
-  let textLineCount: Int
+  let threads: Int
+  let detection: BinaryDetection
   /// -I: end at the binary part instead of searching it.
   let stopsAtBinary: Bool
+
+  private var text: LineSequence.Iterator
+  private var segments: SegmentLines<Buffer>?
+  /// Where the binary part starts, once the text part is exhausted.
+  private(set) var binaryStart: Int?
   /// Whether the lines ran into the binary part (the text part is exhausted).
   private(set) var reachedBinary = false
 
-  init(
-    pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int,
-    stopsAtBinary: Bool = false
-  ) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, threads: Int, checksBinary: Bool, stopsAtBinary: Bool,
+       readSize: Int) {
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
-    self.binaryStart = binaryStart
-    self.textLineCount = textLineCount
+    self.threads = threads
     self.stopsAtBinary = stopsAtBinary
-    text = LibraryLines(iterator: pattern.matchingLines(in: buffer, inverted: invert).makeIterator())
+    detection = checksBinary ? .stopAtNUL(readSize: readSize) : .none
+    text = pattern.matchingLines(in: buffer, inverted: invert, parallelism: threads, binaryDetection: detection)
+      .makeIterator()
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {
-    if reachedBinary && stopsAtBinary { return nil }
     if segments == nil {
-      if binaryStart > 0, let line = try text.next(), line.range.lowerBound < binaryStart { return line }
+      if let line = try text.next() { return SelectedLine(number: line.number, range: line.range) }
+      guard let offset = text.binaryOffset else { return nil }
+      binaryStart = offset
       reachedBinary = true
       if stopsAtBinary { return nil }
-      segments = SegmentLines(
-        pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1)
+      segments = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset,
+                              firstNumber: text.nextLineNumber)
     }
     return try segments?.next()
+  }
+
+  /// Where trailing context that starts at `start` (just after a printed
+  /// line) and runs for up to `lines` lines must stop: at the binary part,
+  /// when grep's rule puts one before the end of those lines. Used when the
+  /// search stopped before the text part was exhausted (-m).
+  func contextLimit(from start: Int, lines: Int) throws(RegexError) -> Int {
+    if let binaryStart { return binaryStart }
+    guard case .stopAtNUL(let readSize) = detection, start < buffer.count, lines > 0 else { return buffer.count }
+    do {
+      var lineEnd = start
+      for _ in 0..<lines {
+        guard let newline = try buffer.find(UInt8(ascii: "\n"), start: lineEnd) else {
+          lineEnd = buffer.count
+          break
+        }
+        lineEnd = newline + 1
+      }
+      let readEnd = min(buffer.count, ((max(lineEnd, 1) - 1) / readSize + 1) * readSize)
+      // Bytes before `start` belong to printed, checked lines.
+      guard let nul = try FileSearch<Buffer>.firstNUL(in: buffer, range: start..<readEnd, threads: 1) else {
+        return buffer.count
+      }
+      let boundary = nul / readSize * readSize
+      guard boundary > start, let newline = try buffer.rfind(UInt8(ascii: "\n"), start: start, end: boundary) else {
+        return start
+      }
+      return newline + 1
+    } catch {
+      throw RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
+    }
+  }
+
+  /// The number of lines `next()` would return, without making them (-c).
+  mutating func countAll() throws(RegexError) -> Int {
+    let counted = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads,
+                                                 binaryDetection: detection)
+    guard let offset = counted.binaryOffset else { return counted.selected }
+    binaryStart = offset
+    reachedBinary = true
+    if stopsAtBinary { return 0 }  // -I: a binary file counts as not matching
+    var pieces = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset)
+    var total = counted.selected
+    while try pieces.next() != nil { total += 1 }
+    return total
   }
 }
 
@@ -94,6 +148,8 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
 /// line); a line is selected when a match touches it (ripgrep's rule), or,
 /// with -v, when none does.
 struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
+  /// 0 for a file with a NUL byte (all binary), else `nil`.
+  let binaryStart: Int?
   let buffer: Buffer
   let invert: Bool
   var matches: MatchSequence.Iterator
@@ -105,7 +161,8 @@ struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
   var position = 0
   var number = 0
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int?) {
+    self.binaryStart = binaryStart
     self.buffer = buffer
     self.invert = invert
     matches = pattern.matches(in: buffer).makeIterator()

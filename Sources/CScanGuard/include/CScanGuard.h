@@ -73,7 +73,16 @@ int csg_literals_init(csg_literals *set, const unsigned char *const *needles, co
 /// *result is the offset of the first position in [0, n) where a needle of
 /// `set` starts and ends within [0, n), or -1. Guarded.
 int csg_literals_find(const csg_literals *set, const void *p, size_t n, ptrdiff_t *result, const void **fault);
+enum { CSG_FOUND_NEEDLE = 0, CSG_FOUND_STOP = 1 };
+/// Like csg_literals_find, but when `stop` is a byte value (0...255), also
+/// stops at the first occurrence of that byte: *result is the first position
+/// where a needle starts or `stop` lies (-1: neither), and *kind says which
+/// (CSG_FOUND_NEEDLE or CSG_FOUND_STOP). `stop` -1 stops at needles only.
+/// No needle may contain the stop byte. Guarded.
+int csg_literals_scan(const csg_literals *set, const void *p, size_t n, int stop, ptrdiff_t *result, int *kind,
+                      const void **fault);
 /// The unguarded kernels (for callers already inside a guarded call).
+ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind);
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n);
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte);
 

@@ -19,24 +19,71 @@
 ///
 /// Prefilter: when the pattern has needles (`LiteralExtraction`), they are
 /// searched instead (vectorised) and only the lines holding one are matched,
-/// alone (see `runPrefiltered`).
+/// alone (see `runPrefiltered`). Long stretches without a needle are scanned a
+/// window at a time, so the newlines of a window are counted while its bytes
+/// are still in the cache.
+///
+/// Binary detection (`binaryReadSize`): grep's rule for files holding a NUL
+/// byte. A line is text when no NUL lies before the end of the read (of
+/// `binaryReadSize` bytes, aligned to offset 0) that holds its end; the scan
+/// ends before the first line that is not text (`binaryOffset`). The
+/// prefilter's vectorised scan looks for NUL in the same pass as for needles,
+/// and the PCRE2 paths check each window just before matching in it, so the
+/// check adds no pass of its own over a large file. A selected line whose read
+/// reaches past the checked bytes waits (`pending`) until the scan has checked
+/// that far — or until binary data shows it was the last text — so nothing is
+/// read twice from memory. Whatever the scan passed without checking is
+/// checked at the end, so a NUL anywhere in the range is found.
 struct LineScanner {
   /// The start of the next line to examine (absolute).
   var position: Int
   /// The number of the line at `position`.
   var lineNumber: Int
-  /// The end of the range (a line start, or the subject's end).
-  let end: Int
+  /// The end of the range (a line start, or the subject's end); with binary
+  /// detection, where the text part ends once a NUL was found.
+  private(set) var end: Int
   var useFastPath: Bool
   /// Whether `lineNumber` must stay right; a count of matching lines that
   /// nobody numbers skips counting the lines between candidates.
   var numbersLines = true
 
-  init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool) {
+  /// grep's read size for binary detection, or `nil` (NUL is an ordinary byte).
+  let binaryReadSize: Int?
+  /// The start of the range (a line start).
+  let rangeStart: Int
+  /// No NUL lies in `rangeStart..<verified` (binary detection only).
+  private(set) var verified: Int
+  /// Where the binary part starts (the first line that is not text), once found.
+  private(set) var binaryOffset: Int?
+  /// The first NUL byte found.
+  private(set) var firstNUL: Int?
+
+  /// Selected lines (or, counted in bulk, runs of them) waiting until the
+  /// bytes up to the end of their read are checked for NUL, in order.
+  private struct Pending {
+    var start: Int
+    /// Just past the last line.
+    var upper: Int
+    var readEnd: Int
+    var count: Int
+    /// The line, when lines are emitted (`count` is then 1).
+    var line: LineMatch?
+  }
+  private var pending: [Pending] = []
+  private var pendingHead = 0
+
+  /// How far one multiline PCRE2 call or one stretch of needle search reaches
+  /// before the bytes it passed are dealt with (newlines counted, NULs checked).
+  static let window = 256 << 10
+
+  init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool, binaryReadSize: Int? = nil) {
     position = range.lowerBound
     lineNumber = firstLineNumber
     end = range.upperBound
     useFastPath = fastPath
+    self.binaryReadSize = binaryReadSize
+    rangeStart = range.lowerBound
+    verified = range.lowerBound
   }
 
   var isFinished: Bool { position >= end }
@@ -45,27 +92,60 @@ struct LineScanner {
   /// lines were selected. With `countOnly` lines are only counted.
   mutating func run(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
                     countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Int {
-    if let prefilter = pattern.storage.prefilter {
-      return try runPrefiltered(prefilter, pattern, scratch, in: memory, inverted: inverted, countOnly: countOnly,
-                                emit: emit)
-    }
     var selected = 0
+    let finished: Bool
+    if let prefilter = pattern.storage.prefilter {
+      finished = try runPrefiltered(prefilter, pattern, scratch, in: memory, inverted: inverted, selected: &selected,
+                                    countOnly: countOnly, emit: emit)
+    } else {
+      finished = try runMatching(pattern, scratch, in: memory, inverted: inverted, selected: &selected,
+                                 countOnly: countOnly, emit: emit)
+    }
+    guard finished, binaryReadSize != nil else { return selected }
+    // A NUL the scan passed without checking still makes the rest binary; the
+    // lines still waiting need their reads checked, past the range if need be.
+    let text = pattern.source
+    let through = max(end, pending[pendingHead...].map(\.readEnd).max() ?? end)
+    if binaryOffset == nil, verified < through {
+      if let nul = try memory.firstIndex(of: 0, in: verified..<through, pattern: text) {
+        try detectBinary(at: nul, memory, pattern: text)
+      } else {
+        verified = through
+      }
+    }
+    _ = try flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit)
+    return selected
+  }
+
+  /// The PCRE2 paths (fast path and per-line loop). Returns `true` when the
+  /// range was scanned to its end, `false` when `emit` asked to stop.
+  private mutating func runMatching(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
+                                    selected: inout Int, countOnly: Bool,
+                                    emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let text = pattern.source
     while position < end {
+      if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
       guard useFastPath, let lineCode = pattern.storage.lineCode else {
-        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+        // Check the next window for NUL before matching its lines one by one.
+        if try !checkAhead(memory, pattern: text) { continue }
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return false }
         continue
       }
-      // Safe because position..<end lies within the memory.
-      switch scratch.match(lineCode, subject: memory.base + position, length: end - position, start: 0) {
+      // One call searches up to a window's worth of lines (ending at a line end,
+      // so no line is cut); with binary detection the window is checked first,
+      // so PCRE2 then reads it from the cache.
+      let windowEnd = try matchingWindow(memory, pattern: text)
+      if position >= end { break }  // the window check found binary data here
+      // Safe because position..<windowEnd lies within the memory.
+      switch scratch.match(lineCode, subject: memory.base + position, length: windowEnd - position, start: 0) {
       case .failure:
         // Let the line alone decide (and report its own error, as grep would).
-        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return selected }
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) { return false }
       case .fault(let offset):
         throw memory.truncated(at: position + offset, pattern: text)
       case .noMatch:
-        if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit, pattern: text) {
-          return selected
+        if try !skipLines(upTo: windowEnd, memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit, pattern: text) {
+          return false
         }
       case .match:
         let start = position + scratch.matchStart, matchEnd = position + scratch.matchEnd
@@ -74,9 +154,9 @@ struct LineScanner {
           position = lineStart
         } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
                                  emit: emit, pattern: text) {
-          return selected
+          return false
         }
-        if position >= end { return selected }
+        if position >= end { return true }
         let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: text) ?? end
         if matchEnd > lineEnd {
           useFastPath = false  // the pattern can match across lines: candidates are no use
@@ -84,46 +164,112 @@ struct LineScanner {
         }
         // The match lies inside the line, so the line alone matches (see the type's comment).
         if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
-                           countOnly: countOnly, emit: emit) {
-          return selected
+                           countOnly: countOnly, memory, pattern: text, emit: emit) {
+          return false
         }
       }
     }
-    return selected
+    return true
+  }
+
+  /// The end of the next multiline PCRE2 call: the whole rest of the range,
+  /// or, with binary detection, the end of the line that reaches a window past
+  /// `position`, checked for NUL first (which may end the text part).
+  private mutating func matchingWindow(_ memory: Memory, pattern: String) throws(RegexError) -> Int {
+    guard binaryReadSize != nil, binaryOffset == nil else { return end }
+    var windowEnd = end
+    if position + Self.window < end,
+       let newline = try memory.firstIndex(of: 0x0A, in: (position + Self.window)..<end, pattern: pattern) {
+      windowEnd = newline + 1
+    }
+    if windowEnd > verified {
+      if let nul = try memory.firstIndex(of: 0, in: verified..<windowEnd, pattern: pattern) {
+        try detectBinary(at: nul, memory, pattern: pattern)
+        return end
+      }
+      verified = windowEnd
+    }
+    return windowEnd
   }
 
   /// The prefiltered scan: the vectorised needle search finds the next line
   /// that holds a needle; only that line is matched (alone, as in `step`); the
   /// lines before it hold no needle, so none of them matches (the soundness
   /// argument is in `LiteralExtraction`) and they are skipped — counted
-  /// (vectorised) for line numbers, or selected when `inverted`.
+  /// (vectorised) for line numbers, or selected when `inverted`. With binary
+  /// detection the same vectorised pass stops at a NUL byte.
   private mutating func runPrefiltered(_ prefilter: LiteralPrefilter, _ pattern: Pattern, _ scratch: PCRE2Scratch,
-                                       in memory: Memory, inverted: Bool, countOnly: Bool,
-                                       emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Int {
-    var selected = 0
+                                       in memory: Memory, inverted: Bool, selected: inout Int, countOnly: Bool,
+                                       emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let text = pattern.source
+    // The NUL check rides along the needle search unless a needle holds a NUL itself.
+    let fused = binaryReadSize != nil && !prefilter.needles.literals.contains { $0.contains(0) }
+    let skipsUncounted = !numbersLines && countOnly && !inverted
     while position < end {
-      guard let hit = try prefilter.firstCandidate(in: memory, range: position..<end, pattern: text) else {
-        if !numbersLines && countOnly && !inverted {
-          position = end
+      if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
+      if !fused, try !checkAhead(memory, pattern: text) { continue }
+      if fused, binaryOffset == nil, verified < position {
+        // Bytes the scan passed without the NUL check (a candidate line's tail).
+        if let nul = try memory.firstIndex(of: 0, in: verified..<position, pattern: text) {
+          try detectBinary(at: nul, memory, pattern: text)
+          continue
+        }
+        verified = position
+      }
+      // Scan a window at a time when the lines passed must be counted or selected,
+      // so that happens while the window's bytes are in the cache.
+      let stretchEnd = skipsUncounted ? end : min(end, position + Self.window)
+      let found = try prefilter.scan(in: memory, range: position..<stretchEnd, stoppingAt: fused && binaryOffset == nil ? 0 : nil,
+                                     pattern: text)
+      switch found {
+      case nil:
+        if fused && binaryOffset == nil { verified = max(verified, stretchEnd) }
+        // No needle starts before stretchEnd, but one may straddle it: go on from the
+        // start of the line holding stretchEnd, after the lines wholly before it.
+        var resume = stretchEnd
+        if stretchEnd < end {
+          resume = (try memory.lastIndex(of: 0x0A, in: position..<stretchEnd, pattern: text)).map { $0 + 1 } ?? position
+          if resume == position {
+            // One line longer than the window: let its own match decide.
+            if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                         emit: emit) {
+              return false
+            }
+            continue
+          }
+        }
+        if skipsUncounted {
+          position = resume
+        } else if try !skipLines(upTo: resume, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
+          return false
+        }
+      case .stop(let nul):
+        verified = max(verified, nul)
+        try detectBinary(at: nul, memory, pattern: text)
+        // No needle lies before the NUL: the text lines left hold no match.
+        if skipsUncounted {
+          position = max(position, end)
         } else if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
                                  emit: emit, pattern: text) {
-          return selected
+          return false
         }
-        return selected
-      }
-      let lineStart = try memory.lastIndex(of: 0x0A, in: position..<hit, pattern: text).map { $0 + 1 } ?? position
-      if !numbersLines && countOnly && !inverted {
-        position = lineStart
-      } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
-                               emit: emit, pattern: text) {
-        return selected
-      }
-      if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
-        return selected
+      case .needle(let hit):
+        if fused { verified = max(verified, hit) }
+        let lineStart = try memory.lastIndex(of: 0x0A, in: position..<hit, pattern: text).map { $0 + 1 } ?? position
+        if skipsUncounted {
+          position = lineStart
+        } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
+          return false
+        }
+        if position >= end { return true }
+        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+          return false
+        }
       }
     }
-    return selected
+    return true
   }
 
   /// Matches the line at `position` alone and moves past it. Returns `false`
@@ -141,34 +287,60 @@ struct LineScanner {
       throw memory.truncated(at: position + offset, pattern: pattern.source)
     }
     return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
-                          countOnly: countOnly, emit: emit)
+                          countOnly: countOnly, memory, pattern: pattern.source, emit: emit)
   }
 
   /// Moves past the line at `position` (ending at `lineEnd`), selecting it when
-  /// `matched != inverted`. Returns `false` when `emit` asked to stop.
+  /// `matched != inverted` and it is text. Returns `false` when `emit` asked to stop.
   private mutating func finishLine(lineEnd: Int, matched: Bool, inverted: Bool, selected: inout Int, countOnly: Bool,
+                                   _ memory: Memory, pattern: String,
                                    emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let line = LineMatch(number: lineNumber, range: position..<lineEnd)
     lineNumber += 1
     position = lineEnd < end ? lineEnd + 1 : end
-    if matched != inverted {
-      selected += 1
-      if !countOnly, try !emit(line) { return false }
+    guard matched != inverted else { return true }
+    return try select(line, upper: position, memory, selected: &selected, countOnly: countOnly, pattern: pattern, emit: emit)
+  }
+
+  /// Selects `line` (ending just before `upper`): at once when it is known to
+  /// be text, else once its read is checked (`pending`).
+  private mutating func select(_ line: LineMatch, upper: Int, _ memory: Memory, selected: inout Int, countOnly: Bool,
+                               pattern: String,
+                               emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
+    if let readSize = binaryReadSize {
+      let readEnd = Self.readEnd(of: line.range.upperBound, readSize: readSize, count: memory.count)
+      if pendingHead < pending.count || readEnd > verified || binaryOffset != nil {
+        pending.append(Pending(start: line.range.lowerBound, upper: upper, readEnd: readEnd, count: 1, line: line))
+        return try flushPending(memory, selected: &selected, countOnly: countOnly, pattern: pattern, emit: emit)
+      }
     }
+    selected += 1
+    if !countOnly, try !emit(line) { return false }
     return true
   }
 
   /// Moves past the lines in `position..<limit` (none of which matches): an
-  /// inverted search selects each of them.
+  /// inverted search selects each of them (those that are text).
   private mutating func skipLines(upTo limit: Int, _ memory: Memory, inverted: Bool, selected: inout Int,
                                   countOnly: Bool,
                                   emit: (LineMatch) throws(RegexError) -> Bool, pattern: String) throws(RegexError) -> Bool {
     if position >= limit { return true }
     if !inverted || countOnly {
+      let terminated = try memory.byte(at: limit - 1, pattern: pattern) == 0x0A
       var lines = try memory.occurrences(of: 0x0A, in: position..<limit, pattern: pattern)
-      if try memory.byte(at: limit - 1, pattern: pattern) != 0x0A { lines += 1 }  // an unterminated last line
+      if !terminated { lines += 1 }  // an unterminated last line
       lineNumber += lines
-      if inverted { selected += lines }
+      if inverted {
+        if let readSize = binaryReadSize {
+          let readEnd = Self.readEnd(of: terminated ? limit - 1 : limit, readSize: readSize, count: memory.count)
+          if pendingHead < pending.count || readEnd > verified || binaryOffset != nil {
+            pending.append(Pending(start: position, upper: limit, readEnd: readEnd, count: lines, line: nil))
+            position = limit
+            return try flushPending(memory, selected: &selected, countOnly: countOnly, pattern: pattern, emit: emit)
+          }
+        }
+        selected += lines
+      }
       position = limit
       return true
     }
@@ -177,9 +349,85 @@ struct LineScanner {
       let line = LineMatch(number: lineNumber, range: position..<lineEnd)
       lineNumber += 1
       position = lineEnd < limit ? lineEnd + 1 : limit
-      selected += 1
-      if !countOnly, try !emit(line) { return false }
+      if try !select(line, upper: position, memory, selected: &selected, countOnly: countOnly, pattern: pattern,
+                     emit: emit) {
+        return false
+      }
     }
     return true
+  }
+
+  // MARK: - Binary detection
+
+  /// For scans that do not check for NUL themselves: checks the next window
+  /// ahead of `position` when the checked bytes run short. Returns `false`
+  /// when that found binary data (the text part then ends).
+  private mutating func checkAhead(_ memory: Memory, pattern: String) throws(RegexError) -> Bool {
+    guard binaryReadSize != nil, binaryOffset == nil, verified < position + Self.window / 2 else { return true }
+    let through = min(memory.count, max(verified, position) + Self.window)
+    if let nul = try memory.firstIndex(of: 0, in: verified..<through, pattern: pattern) {
+      try detectBinary(at: nul, memory, pattern: pattern)
+      return false
+    }
+    verified = through
+    return true
+  }
+
+  /// The end of the read that holds a line ending at `lineEnd` (its `"\n"`,
+  /// or the end of the memory): the line is text when no NUL lies before it.
+  private static func readEnd(of lineEnd: Int, readSize: Int, count: Int) -> Int {
+    min(count, (min(lineEnd, count - 1) / readSize + 1) * readSize)
+  }
+
+  /// Delivers the waiting lines whose reads are now checked (or that binary
+  /// data proved to be text), in order; drops those binary data made binary.
+  /// Returns `false` when `emit` asked to stop.
+  private mutating func flushPending(_ memory: Memory, selected: inout Int, countOnly: Bool, pattern: String,
+                                     emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
+    while pendingHead < pending.count {
+      let entry = pending[pendingHead]
+      if let binaryOffset {
+        if entry.start >= binaryOffset {
+          pendingHead = pending.count  // binary, like everything after it
+          break
+        }
+        if entry.upper > binaryOffset {
+          // A run of lines counted in bulk that binary data cuts: keep its text lines.
+          selected += try memory.occurrences(of: 0x0A, in: entry.start..<binaryOffset, pattern: pattern)
+          pendingHead = pending.count
+          break
+        }
+      } else if entry.readEnd > verified {
+        break
+      }
+      pendingHead += 1
+      selected += entry.count
+      if !countOnly, let line = entry.line, try !emit(line) { return false }
+    }
+    if pendingHead == pending.count {
+      pending.removeAll(keepingCapacity: true)
+      pendingHead = 0
+    }
+    return true
+  }
+
+  /// Records the first NUL at `nul`: the binary part starts at the first line
+  /// not completed before the read that holds it (or at the range's start),
+  /// and the text part ends there. When the scan already passed that line,
+  /// it steps back to it (keeping `lineNumber` right).
+  private mutating func detectBinary(at nul: Int, _ memory: Memory, pattern: String) throws(RegexError) {
+    guard let readSize = binaryReadSize, binaryOffset == nil else { return }
+    firstNUL = nul
+    let boundary = nul / readSize * readSize
+    var start = rangeStart
+    if boundary > rangeStart, let newline = try memory.lastIndex(of: 0x0A, in: rangeStart..<boundary, pattern: pattern) {
+      start = newline + 1
+    }
+    binaryOffset = start
+    if position > start {
+      if numbersLines { lineNumber -= try memory.occurrences(of: 0x0A, in: start..<position, pattern: pattern) }
+      position = start
+    }
+    end = min(end, start)
   }
 }

@@ -32,6 +32,31 @@ final class LiteralPrefilter: @unchecked Sendable {  // immutable after init; re
 
   deinit { set.deallocate() }
 
+  /// What `scan` found first.
+  enum Found {
+    /// A needle starts (and ends) here.
+    case needle(Int)
+    /// The stop byte lies here.
+    case stop(Int)
+  }
+
+  /// The first place in `range` where a needle starts (and ends) or, when
+  /// `stop` is given, where that byte lies (one vectorised pass finds both);
+  /// `nil` when there is neither.
+  func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> Found? {
+    if range.isEmpty { return nil }
+    var result = -1
+    var kind: Int32 = 0
+    var fault: UnsafeRawPointer? = nil
+    // Safe because range lies within 0..<memory.count.
+    if csg_literals_scan(set, memory.base + range.lowerBound, range.count, stop.map(Int32.init) ?? -1, &result, &kind,
+                         &fault) != Int32(CSG_OK) {
+      throw memory.truncated(at: fault.map { $0 - memory.base } ?? range.lowerBound, pattern: pattern)
+    }
+    if result < 0 { return nil }
+    return kind == Int32(CSG_FOUND_STOP) ? .stop(range.lowerBound + result) : .needle(range.lowerBound + result)
+  }
+
   /// The offset of the first needle that starts (and ends) in `range`, or `nil`.
   func firstCandidate(in memory: Memory, range: Range<Int>, pattern: String?) throws(RegexError) -> Int? {
     if range.isEmpty { return nil }

@@ -68,6 +68,16 @@ struct Memory: @unchecked Sendable {  // read concurrently by parallel searches;
     self.path = path
   }
 
+  /// `range` (or the whole memory for `nil`), checked to lie within the memory.
+  func checked(_ range: Range<Int>?, pattern: String?) throws(RegexError) -> Range<Int> {
+    guard let range else { return 0..<count }
+    guard range.lowerBound >= 0, range.upperBound <= count else {
+      throw RegexError(.outOfRange(operation: "search", offset: range.lowerBound, length: range.count, count: count),
+                       pattern: pattern)
+    }
+    return range
+  }
+
   /// The error for a SIGBUS at `offset` (the file shrank under the mapping).
   func truncated(at offset: Int, pattern: String?) -> RegexError {
     RegexError(.truncated(path: path, offset: offset), pattern: pattern)
