@@ -202,21 +202,20 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   /// CPython). Unlike CPython, resizing to 0 is allowed.
   ///
   /// - Parameter newCount: The new number of bytes.
-  /// - Throws: ``ByteBufferError/closed(path:)``,
+  /// - Throws: In this order: ``ByteBufferError/closed(path:)``,
   ///   ``ByteBufferError/readOnly(operation:path:)`` for a read-only buffer,
-  ///   ``ByteBufferError/busy(operation:path:)`` while an access is active
-  ///   (for example when called from inside `withUnsafeBytes`), and
   ///   ``ByteBufferError/invalidArgument(operation:reason:)`` when `newCount`
-  ///   is negative.
+  ///   is negative (the check every backend shares:
+  ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``),
+  ///   ``ByteBufferError/busy(operation:path:)`` while an access is active
+  ///   (for example when called from inside `withUnsafeBytes`).
   /// - Complexity: O(*n*) when the memory has to move.
   public func resize(to newCount: Int) throws(ByteBufferError) {
     try state.withLock { (state: inout State) throws(ByteBufferError) in
       guard let storage = state.storage else { throw .closed(path: path) }
       if isReadOnly { throw .readOnly(operation: "resize", path: path) }
+      try checkResizeCount(newCount)
       if state.activeAccesses > 0 { throw .busy(operation: "resize", path: path) }
-      guard newCount >= 0 else {
-        throw .invalidArgument(operation: "resize", reason: "the new size \(newCount) is negative")
-      }
       if newCount > storage.capacity || newCount < storage.capacity / 2 {
         storage.reallocate(capacity: newCount, keeping: min(state.count, newCount))
       }

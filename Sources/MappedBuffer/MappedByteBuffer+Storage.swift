@@ -66,28 +66,21 @@ extension MappedByteBuffer {
   /// length of the mapped pages that hold it, as a registered access.
   /// `body` is not called for an empty range or buffer.
   ///
-  /// The flush rule (CPython's `flush`): `range` must lie within
-  /// `0...count`. The advise rule (CPython's `madvise`): `range.lowerBound`
-  /// must lie in `0..<count`, and the end is clamped to `count`. `nil` is
-  /// the whole buffer under both rules.
+  /// The range is checked by the protocol's shared rules, so that both
+  /// backends refuse the same ranges with the same errors: the flush rule
+  /// (``MutableByteBuffer/checkedFlushRange(_:operation:)``, CPython's
+  /// `flush`: within `0...count`) or, with `clampingEnd`, the advise rule
+  /// (``MutableByteBuffer/checkedAdviceRange(_:)``, CPython's `madvise`:
+  /// the start in `0..<count`, the end clamped). `nil` is the whole buffer
+  /// under both rules.
   func withCheckedPages(
     _ range: Range<Int>?, operation: String, clampingEnd: Bool = false,
     _ body: (UnsafeMutableRawPointer, Int) throws(ByteBufferError) -> Void
   ) throws(ByteBufferError) {
-    let (start, count) = try beginAccess(operation: operation, writing: false)
+    let (start, _) = try beginAccess(operation: operation, writing: false)
     defer { endAccess() }
-    var checked = range ?? 0..<count
-    if let range {
-      let fits =
-        clampingEnd
-        ? range.lowerBound >= 0 && range.lowerBound < count
-        : range.lowerBound >= 0 && range.upperBound <= count
-      guard fits else {
-        throw .outOfRange(
-          operation: operation, offset: range.lowerBound, length: range.count, count: count)
-      }
-      checked = range.lowerBound..<min(range.upperBound, count)
-    }
+    // Inside the access, so no resize can change `count` after the check.
+    let checked = clampingEnd ? try checkedAdviceRange(range) : try checkedFlushRange(range, operation: operation)
     guard let start, !checked.isEmpty else { return }
     // Safe because the mapping starts `alignmentDelta` bytes below `start`,
     // at a page boundary.
@@ -122,9 +115,11 @@ extension MappedByteBuffer {
   ///   `.readOnly(operation: "resize", ...)` for a read-only mapping or a
   ///   private (copy-on-write) file mapping (Python: TypeError "mmap can't
   ///   resize a readonly or copy-on-write memory map."),
-  ///   `.invalidArgument` for a negative count (Python: ValueError "new size
-  ///   out of range"), `.busy` while a `withUnsafeBytes` body uses the
-  ///   memory (Python: BufferError), `.system(operation: "resize", ...)` when
+  ///   `.invalidArgument` for a negative count or one whose end in the file
+  ///   would pass `Int.max` (Python: ValueError "new size out of range"; the
+  ///   check is the protocol's shared
+  ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``), `.busy` while a
+  ///   `withUnsafeBytes` body uses the memory (Python: BufferError), `.system(operation: "resize", ...)` when
   ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file size is then
   ///   put back, as far as possible).
   public func resize(to newCount: Int) throws(ByteBufferError) {
@@ -135,9 +130,7 @@ extension MappedByteBuffer {
       guard !isReadOnly, !(isFileBacked && flags.contains(.private)) else {
         throw .readOnly(operation: "resize", path: path)
       }
-      guard newCount >= 0, newCount <= Int.max - offset - delta else {
-        throw .invalidArgument(operation: "resize", reason: "new size \(newCount) is out of range")
-      }
+      try checkResizeCount(newCount, maximum: Int.max - offset - delta)
       guard state.activeAccesses == 0 else { throw .busy(operation: "resize", path: path) }
       if isFileBacked {
         do throws(Errno) {

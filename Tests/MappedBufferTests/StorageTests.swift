@@ -123,7 +123,7 @@ import Testing
   @Test func resizeToANegativeCountThrows() throws {
     let buffer = try MappedByteBuffer(anonymousCount: 4)
     #expect(
-      throws: ByteBufferError.invalidArgument(operation: "resize", reason: "new size -1 is out of range")
+      throws: ByteBufferError.invalidArgument(operation: "resize", reason: "the new size -1 is negative")
     ) { try buffer.resize(to: -1) }
     #expect(buffer.count == 4)
   }
