@@ -208,7 +208,10 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ///   is negative (the check every backend shares:
   ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``),
   ///   ``ByteBufferError/busy(operation:path:)`` while an access is active
-  ///   (for example when called from inside `withUnsafeBytes`).
+  ///   (for example when called from inside `withUnsafeBytes`), and
+  ///   ``ByteBufferError/system(operation:path:errno:)`` with `ENOMEM` when
+  ///   the memory cannot be allocated (the buffer is then unchanged; CPython's
+  ///   anonymous map raises `OSError` the same way).
   /// - Complexity: O(*n*) when the memory has to move.
   public func resize(to newCount: Int) throws(ByteBufferError) {
     try state.withLock { (state: inout State) throws(ByteBufferError) in
@@ -217,7 +220,12 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
       try checkResizeCount(newCount)
       if state.activeAccesses > 0 { throw .busy(operation: "resize", path: path) }
       if newCount > storage.capacity || newCount < storage.capacity / 2 {
-        storage.reallocate(capacity: newCount, keeping: min(state.count, newCount))
+        // A shrink that cannot move to a smaller block keeps the larger one.
+        guard storage.reallocate(capacity: newCount, keeping: min(state.count, newCount))
+          || newCount <= storage.capacity
+        else {
+          throw .system(operation: "resize", path: path, errno: HeapStorage.outOfMemory)
+        }
       }
       if newCount > state.count {
         storage.zero(from: state.count, count: newCount - state.count)

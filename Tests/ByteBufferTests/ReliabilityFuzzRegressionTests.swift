@@ -113,4 +113,31 @@ struct ReliabilityFuzzRegressionTests {
     }
     #expect(messages == ["cannot resize: the new size -128 is negative", "cannot resize: the new size -128 is negative"])
   }
+
+  /// Found by scripts/python-mmap-diff.py: `resize(to: Int.max - 1)` of a
+  /// HeapByteBuffer ended the process ("failed to allocate ... bytes"), where
+  /// CPython and MappedByteBuffer raise an OSError (`ENOMEM`, `EFBIG`).
+  @Test("resize to a size no memory can hold throws system and leaves the buffer as it was", arguments: Backend.allCases)
+  func impossibleResize(backend: Backend) throws {
+    let buffer = try backend.make("abc")
+    try buffer.seek(2)
+    for size in [Int.max, Int.max - 1, 1 << 60, 1 << 56] {
+      do {
+        try buffer.resize(to: size)
+        Issue.record("resize(to: \(size)) succeeded")
+      } catch {
+        guard case .system(operation: "resize", _, _) = error else {
+          Issue.record("resize(to: \(size)) threw \(error)")
+          continue
+        }
+      }
+    }
+    #expect(buffer.count == 3)
+    #expect(buffer.position == 2)
+    #expect(try buffer.bytes(in: 0..<3) == Array("abc".utf8))
+    #expect(try buffer.size() == 3)
+    try buffer.resize(to: 5)
+    #expect(try buffer.bytes(in: 0..<5) == [0x61, 0x62, 0x63, 0, 0])
+    try buffer.close()
+  }
 }
