@@ -102,9 +102,12 @@ extension MappedByteBuffer {
   /// again. Anonymous memory is resized the same way, except that growing
   /// SHARED anonymous memory maps a new region and copies the bytes into it
   /// (its memory object cannot grow), so a process forked earlier no longer
-  /// shares it. New bytes are zero;
-  /// the bytes below the new count are kept. ``position`` does not change,
-  /// even when it ends up past the end.
+  /// shares it. New bytes are zero where the file grows; a mapping of only
+  /// the first part of its file (a `length`) shows the file's own bytes
+  /// that follow it, as CPython's does, and the file is cut at the new end.
+  /// The bytes below the new count are kept. ``position`` does not change,
+  /// even when it ends up past the end. Advice given to part of the mapping
+  /// may be lost.
   ///
   /// Resizing to 0 removes the mapping and leaves an empty buffer (and a
   /// file of `offset` bytes); resizing an empty buffer maps again. (CPython
@@ -120,8 +123,9 @@ extension MappedByteBuffer {
   ///   check is the protocol's shared
   ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``), `.busy` while a
   ///   `withUnsafeBytes` body uses the memory (Python: BufferError), `.system(operation: "resize", ...)` when
-  ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file size is then
-  ///   put back, as far as possible).
+  ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file then gets
+  ///   back the size it had — bytes a shrink cut off are lost; CPython leaves
+  ///   it at the new size).
   public func resize(to newCount: Int) throws(ByteBufferError) {
     let delta = alignmentDelta
     let isFileBacked = source != .anonymous
@@ -132,8 +136,11 @@ extension MappedByteBuffer {
       }
       try checkResizeCount(newCount, maximum: Int.max - offset - delta)
       guard state.activeAccesses == 0 else { throw .busy(operation: "resize", path: path) }
+      // The file's size before, to put back if the mapping cannot follow.
+      var fileSize = 0
       if isFileBacked {
         do throws(Errno) {
+          fileSize = try sysStatus(of: state.descriptor).size
           try sysTruncate(state.descriptor, to: offset + newCount)
         } catch {
           throw .system(operation: "resize", path: path, errno: error.rawValue)
@@ -157,7 +164,7 @@ extension MappedByteBuffer {
         }
         state.count = newCount
       } catch {
-        if isFileBacked { try? sysTruncate(state.descriptor, to: offset + state.count) }
+        if isFileBacked { try? sysTruncate(state.descriptor, to: fileSize) }
         throw .system(operation: "resize", path: path, errno: error.rawValue)
       }
     }
