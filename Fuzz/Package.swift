@@ -38,6 +38,17 @@ let package = Package(
         .product(name: "MappedBuffer", package: "swift-mapped-buffer"),
       ]
     ),
+    // Not a fuzzer: the Swift side of scripts/python-mmap-diff.py (differential check against
+    // CPython's mmap). Build it alone, without sanitizers:
+    //   swift build --package-path Fuzz --scratch-path Fuzz/.build-diff --product MmapDiff
+    // MmapScript.swift is a symlink to Tests/TestSupport/MmapScript.swift (the replay tests use it too).
+    .executableTarget(
+      name: "MmapDiff",
+      dependencies: [
+        .product(name: "ByteBuffer", package: "swift-mapped-buffer"),
+        .product(name: "MappedBuffer", package: "swift-mapped-buffer"),
+      ]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
