@@ -1,8 +1,9 @@
 // swift-tools-version: 6.0
-// libFuzzer targets. They live in their own package so `swift test` at the root never builds them,
-// and so the libraries carry no fuzz-only code. Build and run them with `scripts/fuzz.sh [SECONDS]`,
-// which builds with `-sanitize=fuzzer,address` (each main.swift hands control to libFuzzer):
-//   swift build --package-path Fuzz --scratch-path Fuzz/.build-fuzz -Xswiftc -sanitize=fuzzer,address
+// libFuzzer targets, and the Swift side of the CPython differential check (MmapDiff). They live in
+// their own package so `swift test` at the root never builds them, and so the libraries carry no
+// fuzz-only code. Build and run the fuzzers with `scripts/fuzz.sh [SECONDS]`, which builds each with
+// `-sanitize=fuzzer,address` (each main.swift hands control to libFuzzer):
+//   swift build --package-path Fuzz --scratch-path Fuzz/.build-fuzz --product FuzzRegex -Xswiftc -sanitize=fuzzer,address
 //   Fuzz/.build-fuzz/debug/FuzzRegex Fuzz/Corpus/FuzzRegex -max_total_time=60
 import PackageDescription
 
