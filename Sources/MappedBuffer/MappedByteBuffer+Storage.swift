@@ -122,8 +122,9 @@ extension MappedByteBuffer {
   ///   would pass `Int.max` (Python: ValueError "new size out of range"; the
   ///   check is the protocol's shared
   ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``), `.busy` while a
-  ///   `withUnsafeBytes` body uses the memory (Python: BufferError), `.system(operation: "resize", ...)` when
-  ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file then gets
+  ///   `withUnsafeBytes` body uses the memory (Python: BufferError),
+  ///   `.system(operation: "resize", ...)` when `ftruncate(2)`, `mremap(2)`
+  ///   or `mmap(2)` fails (the file then gets
   ///   back the size it had — bytes a shrink cut off are lost; CPython leaves
   ///   it at the new size).
   public func resize(to newCount: Int) throws(ByteBufferError) {
@@ -134,7 +135,9 @@ extension MappedByteBuffer {
       guard !isReadOnly, !(isFileBacked && flags.contains(.private)) else {
         throw .readOnly(operation: "resize", path: path)
       }
-      try checkResizeCount(newCount, maximum: Int.max - offset - delta)
+      // CPython's rule (offset + newCount must not pass Int.max); the mapped
+      // length, delta + newCount, is then in range too, since delta <= offset.
+      try checkResizeCount(newCount, maximum: Int.max - offset)
       guard state.activeAccesses == 0 else { throw .busy(operation: "resize", path: path) }
       // The file's size before, to put back if the mapping cannot follow.
       var fileSize = 0
