@@ -213,6 +213,7 @@ class PythonSession:
         self.offset = 0
         self.path = None
         self.fd = -1
+        self.hidden = b""
         if self.anonymous:
             # mmap(-1, n) is MAP_SHARED, whose growth past its first size
             # dies of SIGBUS; a private map behaves as ours does in one process.
@@ -224,6 +225,15 @@ class PythonSession:
         self.content = bytes.fromhex(words[2])
         self.offset = int(words[3]) if len(words) > 3 else 0
         self.length = int(words[4]) if len(words) > 4 else 0
+        # documented: any offset. CPython needs a page-aligned one, so an
+        # unaligned offset runs on a file holding what follows it (mapped at
+        # 0); the bytes before it only show in size() and the file's contents.
+        whole = self.offset == 0 and self.length == 0
+        if self.offset > 0 and self.offset % PAGE:
+            if self.offset > len(self.content):
+                self.content = b"\0" * PAGE  # any file too short for the mapping: a mapping error
+                self.length = PAGE + 1
+            self.hidden, self.content, self.offset = self.content[: self.offset], self.content[self.offset :], 0
         self.path = os.path.join(directory, "cpython-%d" % index)
         with open(self.path, "wb") as f:
             f.write(self.content)
@@ -232,7 +242,7 @@ class PythonSession:
         # ACCESS they stand for (a raw private map cannot be resized: documented).
         self.access = ACCESS[self.access_name]
         try:
-            if len(self.content) == 0 and self.offset == 0 and self.length == 0:
+            if len(self.content) == 0 and whole:
                 self.m = EmptyMap(self.fd, self.access, 0, 0)  # Swift maps an empty file
             else:
                 self.m = mmap.mmap(self.fd, self.length, access=self.access, offset=self.offset)
@@ -308,7 +318,7 @@ class PythonSession:
         if name == "size":
             if self.anonymous:
                 return str(len(m))  # documented: count (CPython raises OSError)
-            return str(m.size())
+            return str(len(self.hidden) + m.size())
         if name == "closed":
             return "true" if m.closed else "false"
         if name == "close":
@@ -384,7 +394,7 @@ class PythonSession:
             if self.anonymous:
                 return "n/a"
             with open(self.path, "rb") as f:
-                return hexs(f.read())
+                return hexs(self.hidden + f.read())
         raise RuntimeError("unknown operation " + name)
 
     def resize(self, n):
@@ -392,6 +402,8 @@ class PythonSession:
         if m.closed or self.access != mmap.ACCESS_WRITE or n < 0 or MAX - n < self.offset:
             m.resize(n)  # CPython's closed, TypeError or ValueError
             return "none"
+        if MAX - n < len(self.hidden):
+            raise ValueError("new size out of range")  # CPython's rule, for the real offset
         pos = m.tell()
         if self.anonymous:
             return self.resize_anonymous(n, pos)
@@ -492,6 +504,17 @@ def new_session_init(rng):
         content = random_bytes(rng, rng.randint(0, 5))
         offset, length = rng.choice([(-1, 0), (0, -1), (0, len(content) + 1), (PAGE, 0), (len(content) + PAGE, 1)])
         return ["init", access, content.hex(), str(offset), str(length)]
+    if r < 0.30:
+        # An offset that is not a multiple of the page size (documented).
+        content = random_bytes(rng, rng.choice([rng.randint(2, 40), rng.randint(PAGE, 3 * PAGE)]))
+        offset = rng.randint(1, len(content) + 1)
+        if offset % PAGE == 0:
+            offset += 1
+        length = rng.choice([0, 0, 0, 1, 5, len(content) - offset, len(content) - offset + 1])
+        words = ["init", access, content.hex(), str(offset), str(max(length, 0))]
+        if rng.random() < 0.3:
+            words.append(rng.choice(["fd", "raw"]))
+        return words
     if r < 0.85:
         return ["init", access, random_bytes(rng, rng.randint(1, 24)).hex()]
     # Page-sized files: page-aligned offsets, lengths, and the mapping's bounds.

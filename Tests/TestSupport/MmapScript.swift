@@ -85,7 +85,6 @@ public final class MmapScript {
   private var buffer: (any MutableByteBuffer)?
   private var filePath: String?
   private var applicable = true
-  private var sequence = 0
 
   /// Creates an interpreter for `target`, with its files in `directory`.
   ///
@@ -198,10 +197,14 @@ public final class MmapScript {
       buffer = HeapByteBuffer(Array(content[offset..<end]), readOnly: access == "ro")
       return "ok none 0"
     case .mapped:
-      sequence += 1
-      let path = "\(directory)/mmap-script-\(getpid())-\(sequence)"
-      guard Self.writeFile(path, content) else { return "bad op: cannot write \(path)" }
+      // A unique name (mkstemp): interpreters may run side by side in one process.
+      var template = Array("\(directory)/mmap-script-XXXXXX".utf8CString)
+      let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+      guard fd >= 0 else { return "bad op: cannot create a file in \(directory)" }
+      close(fd)
+      let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
       filePath = path
+      guard Self.writeFile(path, content) else { return "bad op: cannot write \(path)" }
       let mode: MappedByteBuffer.Access = access == "rw" ? .write : access == "ro" ? .read : .copy
       do {
         switch how {
