@@ -1,8 +1,9 @@
 // swift-tools-version: 6.0
-// libFuzzer targets. They live in their own package so `swift test` at the root never builds them,
-// and so the libraries carry no fuzz-only code. Build and run them with `scripts/fuzz.sh [SECONDS]`,
-// which builds with `-sanitize=fuzzer,address` (each main.swift hands control to libFuzzer):
-//   swift build --package-path Fuzz --scratch-path Fuzz/.build-fuzz -Xswiftc -sanitize=fuzzer,address
+// libFuzzer targets, and the Swift side of the CPython differential check (MmapDiff). They live in
+// their own package so `swift test` at the root never builds them, and so the libraries carry no
+// fuzz-only code. Build and run the fuzzers with `scripts/fuzz.sh [SECONDS]`, which builds each with
+// `-sanitize=fuzzer,address` (each main.swift hands control to libFuzzer):
+//   swift build --package-path Fuzz --scratch-path Fuzz/.build-fuzz --product FuzzRegex -Xswiftc -sanitize=fuzzer,address
 //   Fuzz/.build-fuzz/debug/FuzzRegex Fuzz/Corpus/FuzzRegex -max_total_time=60
 import PackageDescription
 
@@ -34,6 +35,17 @@ let package = Package(
       name: "FuzzBuffers",
       dependencies: [
         "CFuzzDriver", "FuzzSupport",
+        .product(name: "ByteBuffer", package: "swift-mapped-buffer"),
+        .product(name: "MappedBuffer", package: "swift-mapped-buffer"),
+      ]
+    ),
+    // Not a fuzzer: the Swift side of scripts/python-mmap-diff.py (differential check against
+    // CPython's mmap). Build it alone, without sanitizers:
+    //   swift build --package-path Fuzz --scratch-path Fuzz/.build-diff --product MmapDiff
+    // MmapScript.swift is a symlink to Tests/TestSupport/MmapScript.swift (the replay tests use it too).
+    .executableTarget(
+      name: "MmapDiff",
+      dependencies: [
         .product(name: "ByteBuffer", package: "swift-mapped-buffer"),
         .product(name: "MappedBuffer", package: "swift-mapped-buffer"),
       ]

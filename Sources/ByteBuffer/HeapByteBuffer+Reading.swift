@@ -92,7 +92,10 @@ extension HeapByteBuffer {
     var count = 0
     while true {
       if count == storage.capacity {
-        storage.reallocate(capacity: storage.capacity * 2, keeping: count)
+        let (doubled, overflow) = storage.capacity.multipliedReportingOverflow(by: 2)
+        guard !overflow, storage.reallocate(capacity: doubled, keeping: count) else {
+          throw .system(operation: "read", path: name, errno: HeapStorage.outOfMemory)
+        }
       }
       guard let base = storage.base else { preconditionFailure("storage has capacity but no memory") }
       // Safe because count < capacity.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The memory of a `HeapByteBuffer`: one raw allocation, owned by this object
 /// and freed in `deinit`.
 ///
@@ -13,10 +19,19 @@ final class HeapStorage: @unchecked Sendable {
   private(set) var capacity: Int
 
   /// Allocates `capacity` bytes, uninitialized (callers fill what they use).
+  ///
+  /// - Precondition: `capacity >= 0`, and the memory can be had (as for
+  ///   `Array`, running out of memory here ends the process).
   init(capacity: Int) {
     precondition(capacity >= 0, "capacity \(capacity) is negative")
     self.capacity = capacity
-    self.base = capacity > 0 ? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16) : nil
+    self.base = nil
+    if capacity > 0 {
+      // malloc, not allocate(byteCount:alignment:), so that `reallocate`
+      // can use realloc and fail softly. Its alignment suits any byte access.
+      guard let memory = malloc(capacity) else { preconditionFailure("cannot allocate \(capacity) bytes") }
+      base = memory
+    }
   }
 
   /// Allocates room for `bytes` and copies them in.
@@ -27,21 +42,31 @@ final class HeapStorage: @unchecked Sendable {
     }
   }
 
-  /// Moves the first `keeping` bytes into a new allocation of `newCapacity`
-  /// bytes; bytes past `keeping` are left uninitialized.
+  /// Changes the allocation to `newCapacity` bytes, keeping at least the
+  /// first `keeping` bytes (`realloc`); bytes past them are uninitialized.
   ///
+  /// Unlike `allocate(byteCount:alignment:)`, which ends the process when
+  /// memory runs out, this fails softly: a size no allocator can provide (a
+  /// `resize(to:)` to terabytes, say) leaves the storage as it was.
+  ///
+  /// - Returns: `false` when the memory could not be allocated.
   /// - Precondition: `0 <= keeping <= min(capacity, newCapacity)`.
-  func reallocate(capacity newCapacity: Int, keeping: Int) {
+  @discardableResult
+  func reallocate(capacity newCapacity: Int, keeping: Int) -> Bool {
     precondition(keeping >= 0 && keeping <= capacity && keeping <= newCapacity, "cannot keep \(keeping) bytes")
-    let newBase = newCapacity > 0
-      ? UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16) : nil
-    if keeping > 0, let newBase, let base {
-      newBase.copyMemory(from: base, byteCount: keeping)
+    if newCapacity == 0 {
+      free(base)
+      base = nil
+    } else {
+      guard let memory = realloc(base, newCapacity) else { return false }
+      base = memory
     }
-    base?.deallocate()
-    base = newBase
     capacity = newCapacity
+    return true
   }
+
+  /// `ENOMEM`: the errno a failed `reallocate` stands for.
+  static var outOfMemory: Int32 { ENOMEM }
 
   /// Sets `count` bytes at `offset` to zero.
   ///
@@ -54,6 +79,6 @@ final class HeapStorage: @unchecked Sendable {
   }
 
   deinit {
-    base?.deallocate()
+    free(base)
   }
 }

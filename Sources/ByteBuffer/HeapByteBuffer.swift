@@ -202,23 +202,30 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   /// CPython). Unlike CPython, resizing to 0 is allowed.
   ///
   /// - Parameter newCount: The new number of bytes.
-  /// - Throws: ``ByteBufferError/closed(path:)``,
+  /// - Throws: In this order: ``ByteBufferError/closed(path:)``,
   ///   ``ByteBufferError/readOnly(operation:path:)`` for a read-only buffer,
+  ///   ``ByteBufferError/invalidArgument(operation:reason:)`` when `newCount`
+  ///   is negative (the check every backend shares:
+  ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``),
   ///   ``ByteBufferError/busy(operation:path:)`` while an access is active
   ///   (for example when called from inside `withUnsafeBytes`), and
-  ///   ``ByteBufferError/invalidArgument(operation:reason:)`` when `newCount`
-  ///   is negative.
+  ///   ``ByteBufferError/system(operation:path:errno:)`` with `ENOMEM` when
+  ///   the memory cannot be allocated (the buffer is then unchanged; CPython's
+  ///   anonymous map raises `OSError` the same way).
   /// - Complexity: O(*n*) when the memory has to move.
   public func resize(to newCount: Int) throws(ByteBufferError) {
     try state.withLock { (state: inout State) throws(ByteBufferError) in
       guard let storage = state.storage else { throw .closed(path: path) }
       if isReadOnly { throw .readOnly(operation: "resize", path: path) }
+      try checkResizeCount(newCount)
       if state.activeAccesses > 0 { throw .busy(operation: "resize", path: path) }
-      guard newCount >= 0 else {
-        throw .invalidArgument(operation: "resize", reason: "the new size \(newCount) is negative")
-      }
       if newCount > storage.capacity || newCount < storage.capacity / 2 {
-        storage.reallocate(capacity: newCount, keeping: min(state.count, newCount))
+        // A shrink that cannot move to a smaller block keeps the larger one.
+        guard storage.reallocate(capacity: newCount, keeping: min(state.count, newCount))
+          || newCount <= storage.capacity
+        else {
+          throw .system(operation: "resize", path: path, errno: HeapStorage.outOfMemory)
+        }
       }
       if newCount > state.count {
         storage.zero(from: state.count, count: newCount - state.count)

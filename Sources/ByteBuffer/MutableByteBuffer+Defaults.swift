@@ -72,18 +72,23 @@ extension MutableByteBuffer {
   ///
   /// CPython's `flush(offset, size)` raises `ValueError` unless
   /// `0 <= offset` and `offset + size <= len(m)`; an empty range at `count`
-  /// is valid.
+  /// is valid. Backends use the same rule for other operations that need
+  /// their whole range inside the buffer (`operation` names them in the error).
   ///
-  /// - Parameter range: The requested range; `nil` means the whole buffer.
+  /// - Parameters:
+  ///   - range: The requested range; `nil` means the whole buffer.
+  ///   - operation: The operation named in the error. Defaults to `"flush"`.
   /// - Returns: The range to flush: `range`, or `0..<count`.
   /// - Throws: ``ByteBufferError/closed(path:)`` after `close()`, and
   ///   ``ByteBufferError/outOfRange(operation:offset:length:count:)`` with
-  ///   operation `"flush"`.
-  public func checkedFlushRange(_ range: Range<Int>?) throws(ByteBufferError) -> Range<Int> {
+  ///   `operation` (its length saturates at `Int.max` for ranges longer than that).
+  public func checkedFlushRange(
+    _ range: Range<Int>?, operation: String = "flush"
+  ) throws(ByteBufferError) -> Range<Int> {
     let count = try readingBytes { $0.count }
     guard let range else { return 0..<count }
     guard range.lowerBound >= 0, range.upperBound <= count else {
-      throw .outOfRange(operation: "flush", offset: range.lowerBound, length: range.saturatingCount, count: count)
+      throw .outOfRange(operation: operation, offset: range.lowerBound, length: range.saturatingCount, count: count)
     }
     return range
   }
@@ -98,7 +103,7 @@ extension MutableByteBuffer {
   /// - Returns: The range to advise: `range` clamped to `0..<count`.
   /// - Throws: ``ByteBufferError/closed(path:)`` after `close()`, and
   ///   ``ByteBufferError/outOfRange(operation:offset:length:count:)`` with
-  ///   operation `"advise"`.
+  ///   operation `"advise"` (its length saturates at `Int.max`).
   public func checkedAdviceRange(_ range: Range<Int>?) throws(ByteBufferError) -> Range<Int> {
     let count = try readingBytes { $0.count }
     guard let range else { return 0..<count }
@@ -106,6 +111,30 @@ extension MutableByteBuffer {
       throw .outOfRange(operation: "advise", offset: range.lowerBound, length: range.saturatingCount, count: count)
     }
     return range.lowerBound..<min(range.upperBound, count)
+  }
+
+  /// Checks the new size of a `resize(to:)` the way CPython does, for
+  /// backends, so that every backend refuses it with the same error.
+  ///
+  /// CPython raises `ValueError: new size out of range` when the size is
+  /// negative or the end of the mapping in its file would pass `Int.max`.
+  /// This only looks at the numbers (it does not touch the buffer), so a
+  /// backend may call it while holding its own lock.
+  ///
+  /// - Parameters:
+  ///   - newCount: The requested number of bytes.
+  ///   - maximum: The largest size the backend can express (for a mapping
+  ///     at offset *o* of its file, `Int.max - o`). Defaults to `Int.max`.
+  /// - Throws: ``ByteBufferError/invalidArgument(operation:reason:)`` with
+  ///   operation `"resize"` when `newCount` is negative or above `maximum`.
+  public func checkResizeCount(_ newCount: Int, maximum: Int = Int.max) throws(ByteBufferError) {
+    guard newCount >= 0 else {
+      throw .invalidArgument(operation: "resize", reason: "the new size \(newCount) is negative")
+    }
+    guard newCount <= maximum else {
+      throw .invalidArgument(
+        operation: "resize", reason: "the new size \(newCount) is larger than the largest possible, \(maximum)")
+    }
   }
 
   /// Copies `count` bytes from offset `source` to offset `destination`

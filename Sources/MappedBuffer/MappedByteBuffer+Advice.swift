@@ -95,12 +95,12 @@ extension MappedByteBuffer {
       }
       value = remove
     }
-    try withMapping(default: ()) { (mapping, _, count) throws(ByteBufferError) in
-      let range = range ?? 0..<count
-      guard range.lowerBound >= 0, range.upperBound <= count else {
-        throw .outOfRange(
-          operation: "discard", offset: range.lowerBound, length: range.count, count: count)
-      }
+    // The flush rule (within 0...count), shared with the other backend;
+    // checked first for an empty buffer too, which has no mapping.
+    _ = try checkedFlushRange(range, operation: "discard")
+    try withMapping(default: ()) { (mapping, _, _) throws(ByteBufferError) in
+      // Again inside the access, where no resize can change `count`.
+      let range = try checkedFlushRange(range, operation: "discard")
       let page = sysPageSize
       let first = alignmentDelta + range.lowerBound
       let end = alignmentDelta + range.upperBound

@@ -66,28 +66,21 @@ extension MappedByteBuffer {
   /// length of the mapped pages that hold it, as a registered access.
   /// `body` is not called for an empty range or buffer.
   ///
-  /// The flush rule (CPython's `flush`): `range` must lie within
-  /// `0...count`. The advise rule (CPython's `madvise`): `range.lowerBound`
-  /// must lie in `0..<count`, and the end is clamped to `count`. `nil` is
-  /// the whole buffer under both rules.
+  /// The range is checked by the protocol's shared rules, so that both
+  /// backends refuse the same ranges with the same errors: the flush rule
+  /// (``MutableByteBuffer/checkedFlushRange(_:operation:)``, CPython's
+  /// `flush`: within `0...count`) or, with `clampingEnd`, the advise rule
+  /// (``MutableByteBuffer/checkedAdviceRange(_:)``, CPython's `madvise`:
+  /// the start in `0..<count`, the end clamped). `nil` is the whole buffer
+  /// under both rules.
   func withCheckedPages(
     _ range: Range<Int>?, operation: String, clampingEnd: Bool = false,
     _ body: (UnsafeMutableRawPointer, Int) throws(ByteBufferError) -> Void
   ) throws(ByteBufferError) {
-    let (start, count) = try beginAccess(operation: operation, writing: false)
+    let (start, _) = try beginAccess(operation: operation, writing: false)
     defer { endAccess() }
-    var checked = range ?? 0..<count
-    if let range {
-      let fits =
-        clampingEnd
-        ? range.lowerBound >= 0 && range.lowerBound < count
-        : range.lowerBound >= 0 && range.upperBound <= count
-      guard fits else {
-        throw .outOfRange(
-          operation: operation, offset: range.lowerBound, length: range.count, count: count)
-      }
-      checked = range.lowerBound..<min(range.upperBound, count)
-    }
+    // Inside the access, so no resize can change `count` after the check.
+    let checked = clampingEnd ? try checkedAdviceRange(range) : try checkedFlushRange(range, operation: operation)
     guard let start, !checked.isEmpty else { return }
     // Safe because the mapping starts `alignmentDelta` bytes below `start`,
     // at a page boundary.
@@ -109,9 +102,12 @@ extension MappedByteBuffer {
   /// again. Anonymous memory is resized the same way, except that growing
   /// SHARED anonymous memory maps a new region and copies the bytes into it
   /// (its memory object cannot grow), so a process forked earlier no longer
-  /// shares it. New bytes are zero;
-  /// the bytes below the new count are kept. ``position`` does not change,
-  /// even when it ends up past the end.
+  /// shares it. New bytes are zero where the file grows; a mapping of only
+  /// the first part of its file (a `length`) shows the file's own bytes
+  /// that follow it, as CPython's does, and the file is cut at the new end.
+  /// The bytes below the new count are kept. ``position`` does not change,
+  /// even when it ends up past the end. Advice given to part of the mapping
+  /// may be lost.
   ///
   /// Resizing to 0 removes the mapping and leaves an empty buffer (and a
   /// file of `offset` bytes); resizing an empty buffer maps again. (CPython
@@ -122,11 +118,15 @@ extension MappedByteBuffer {
   ///   `.readOnly(operation: "resize", ...)` for a read-only mapping or a
   ///   private (copy-on-write) file mapping (Python: TypeError "mmap can't
   ///   resize a readonly or copy-on-write memory map."),
-  ///   `.invalidArgument` for a negative count (Python: ValueError "new size
-  ///   out of range"), `.busy` while a `withUnsafeBytes` body uses the
-  ///   memory (Python: BufferError), `.system(operation: "resize", ...)` when
-  ///   `ftruncate(2)`, `mremap(2)` or `mmap(2)` fails (the file size is then
-  ///   put back, as far as possible).
+  ///   `.invalidArgument` for a negative count or one whose end in the file
+  ///   would pass `Int.max` (Python: ValueError "new size out of range"; the
+  ///   check is the protocol's shared
+  ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``), `.busy` while a
+  ///   `withUnsafeBytes` body uses the memory (Python: BufferError),
+  ///   `.system(operation: "resize", ...)` when `ftruncate(2)`, `mremap(2)`
+  ///   or `mmap(2)` fails (the file then gets
+  ///   back the size it had — bytes a shrink cut off are lost; CPython leaves
+  ///   it at the new size).
   public func resize(to newCount: Int) throws(ByteBufferError) {
     let delta = alignmentDelta
     let isFileBacked = source != .anonymous
@@ -135,12 +135,15 @@ extension MappedByteBuffer {
       guard !isReadOnly, !(isFileBacked && flags.contains(.private)) else {
         throw .readOnly(operation: "resize", path: path)
       }
-      guard newCount >= 0, newCount <= Int.max - offset - delta else {
-        throw .invalidArgument(operation: "resize", reason: "new size \(newCount) is out of range")
-      }
+      // CPython's rule (offset + newCount must not pass Int.max); the mapped
+      // length, delta + newCount, is then in range too, since delta <= offset.
+      try checkResizeCount(newCount, maximum: Int.max - offset)
       guard state.activeAccesses == 0 else { throw .busy(operation: "resize", path: path) }
+      // The file's size before, to put back if the mapping cannot follow.
+      var fileSize = 0
       if isFileBacked {
         do throws(Errno) {
+          fileSize = try sysStatus(of: state.descriptor).size
           try sysTruncate(state.descriptor, to: offset + newCount)
         } catch {
           throw .system(operation: "resize", path: path, errno: error.rawValue)
@@ -164,7 +167,7 @@ extension MappedByteBuffer {
         }
         state.count = newCount
       } catch {
-        if isFileBacked { try? sysTruncate(state.descriptor, to: offset + state.count) }
+        if isFileBacked { try? sysTruncate(state.descriptor, to: fileSize) }
         throw .system(operation: "resize", path: path, errno: error.rawValue)
       }
     }

@@ -134,6 +134,21 @@ struct OperationTests {
     #expect(buffer.count == 3)
   }
 
+  /// Found by scripts/python-mmap-diff.py (session 219 of seed 1): advice on
+  /// a part of a mapping split it in the kernel, and the next resize failed
+  /// with EFAULT from mremap.
+  @Test("resize after advice on a part of the buffer keeps the bytes", arguments: Backend.allCases)
+  func resizeAfterPartialAdvice(backend: Backend) throws {
+    let buffer = try backend.make([UInt8](repeating: 0x61, count: 3 * 4096))
+    try buffer.advise(.random, range: 4097..<8192)
+    try buffer.advise(.sequential, range: 9000..<9001)
+    try buffer.resize(to: 4 * 4096 + 1)
+    #expect(buffer.count == 16385)
+    #expect(try buffer.bytes(in: 12286..<12290) == [0x61, 0x61, 0, 0])
+    try buffer.resize(to: 100)
+    #expect(try buffer.read() == [UInt8](repeating: 0x61, count: 100))
+  }
+
   @Test("resize of a read-only buffer throws readOnly (Python: TypeError)", arguments: Backend.allCases)
   func resizeReadOnly(backend: Backend) throws {
     let buffer = try backend.make("abc", readOnly: true)

@@ -3,9 +3,6 @@ import MappedBuffer
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Inputs found by `scripts/fuzz.sh` (Fuzz/Sources/FuzzBuffers), replayed on
 /// both backends. Each test names the crash it guards against.
@@ -36,45 +33,46 @@ struct ReliabilityFuzzRegressionTests {
     try buffer.close()
   }
 
-  @Test("flush and advise on a HeapByteBuffer throw outOfRange for ranges longer than Int.max")
-  func absurdFlushAndAdviseRangesOnTheHeap() throws {
-    let buffer = HeapByteBuffer("\n")
+  /// Both backends check flush and advise ranges with the protocol's shared
+  /// `checkedFlushRange`/`checkedAdviceRange`. MappedByteBuffer used to have
+  /// its own check (`withCheckedPages`), which built the error with
+  /// `range.count` and so trapped on these ranges (FuzzBuffers).
+  @Test("flush and advise throw outOfRange for ranges longer than Int.max", arguments: Backend.allCases)
+  func absurdFlushAndAdviseRanges(backend: Backend) throws {
+    let buffer = try backend.make("\n")
     for range in Self.absurdRanges {
       let length = Self.saturatedLength(range)
       #expect(throws: ByteBufferError.outOfRange(operation: "flush", offset: range.lowerBound, length: length, count: 1)) {
         try buffer.flush(range)
       }
+      #expect(throws: ByteBufferError.outOfRange(operation: "flush", offset: range.lowerBound, length: length, count: 1)) {
+        try buffer.flush(range, mode: .asynchronous)
+      }
       #expect(throws: ByteBufferError.outOfRange(operation: "advise", offset: range.lowerBound, length: length, count: 1)) {
         try buffer.advise(.normal, range: range)
       }
     }
+    try buffer.flush(0..<1)
+    try buffer.advise(.normal, range: 0..<Int.max)  // the end is clamped, as in CPython
+    try buffer.close()
   }
 
-  /// MappedByteBuffer's own range check for flush and advise
-  /// (`withCheckedPages`, MappedByteBuffer+Storage.swift) builds its error
-  /// with `range.count`, which traps on these ranges: the child dies of
-  /// SIGILL instead of exiting 0. Known issue, reported to MappedBuffer's owner.
-  @Test("flush and advise on a MappedByteBuffer throw outOfRange for ranges longer than Int.max")
-  func absurdFlushAndAdviseRangesOnAMapping() async {
-    await withKnownIssue("MappedByteBuffer.flush/advise trap on Range.count overflow (withCheckedPages)") {
-      await #expect(processExitsWith: .success) {
-        let buffer = try Backend.mapped.make("\n")
-        for range in ReliabilityFuzzRegressionTests.absurdRanges {
-          do {
-            try buffer.flush(range)
-            exit(1)
-          } catch {
-            guard case ByteBufferError.outOfRange(_, range.lowerBound, _, 1)? = error as? ByteBufferError else { exit(2) }
-          }
-          do {
-            try buffer.advise(.normal, range: range)
-            exit(3)
-          } catch {
-            guard case ByteBufferError.outOfRange(_, range.lowerBound, _, 1)? = error as? ByteBufferError else { exit(4) }
-          }
-        }
+  /// The same ranges through MappedByteBuffer's destructive advice, which
+  /// had the same `range.count` trap.
+  @Test("unsafeAdviseDiscard throws outOfRange for ranges longer than Int.max")
+  func absurdDiscardRanges() throws {
+    let buffer = try MappedByteBuffer(anonymousCount: 1)
+    let empty = try MappedByteBuffer(anonymousCount: 0)
+    for range in Self.absurdRanges {
+      let length = Self.saturatedLength(range)
+      #expect(throws: ByteBufferError.outOfRange(operation: "discard", offset: range.lowerBound, length: length, count: 1)) {
+        try buffer.unsafeAdviseDiscard(range: range)
+      }
+      #expect(throws: ByteBufferError.outOfRange(operation: "discard", offset: range.lowerBound, length: length, count: 0)) {
+        try empty.unsafeAdviseDiscard(range: range)
       }
     }
+    try empty.unsafeAdviseDiscard(range: 0..<0)
   }
 
   @Test("the saturated length is Int.max in the message too")
@@ -89,38 +87,57 @@ struct ReliabilityFuzzRegressionTests {
     }
   }
 
-  /// FuzzBuffers, first run: `resize(to: -128)` throws `.invalidArgument` from
+  /// FuzzBuffers, first run: `resize(to: -128)` threw `.invalidArgument` from
   /// both backends, but with different reasons ("the new size -128 is
   /// negative" from HeapByteBuffer, "new size -128 is out of range" from
-  /// MappedByteBuffer). The fuzzer now ignores the reason text; the
-  /// difference is reported to MappedBuffer's owner.
-  @Test("resize to a negative size throws invalidArgument(resize) from both backends", arguments: Backend.allCases)
+  /// MappedByteBuffer). Both now call the protocol's `checkResizeCount`.
+  @Test("resize to a negative size throws the same invalidArgument from both backends", arguments: Backend.allCases)
   func negativeResize(backend: Backend) throws {
     let buffer = try backend.make("abc")
-    do {
-      try buffer.resize(to: -128)
-      Issue.record("expected invalidArgument")
-    } catch {
-      guard case .invalidArgument(let operation, _) = error else {
-        Issue.record("expected invalidArgument, got \(error)")
-        return
+    for size in [-128, -1, Int.min] {
+      #expect(throws: ByteBufferError.invalidArgument(operation: "resize", reason: "the new size \(size) is negative")) {
+        try buffer.resize(to: size)
       }
-      #expect(operation == "resize")
     }
     #expect(buffer.count == 3)
+    #expect(try buffer.read() == Array("abc".utf8))
     try buffer.close()
   }
 
   @Test("resize to a negative size gives the same message on both backends")
   func negativeResizeMessage() throws {
-    let heap = try Backend.heap.make("abc")
-    let mapped = try Backend.mapped.make("abc")
     var messages: [String] = []
-    for buffer in [heap, mapped] {
+    for backend in Backend.allCases {
+      let buffer = try backend.make("abc")
       do { try buffer.resize(to: -128) } catch { messages.append(error.description) }
     }
-    withKnownIssue("MappedByteBuffer says 'new size -128 is out of range', HeapByteBuffer 'the new size -128 is negative'") {
-      #expect(messages.count == 2 && messages[0] == messages[1])
+    #expect(messages == ["cannot resize: the new size -128 is negative", "cannot resize: the new size -128 is negative"])
+  }
+
+  /// Found by scripts/python-mmap-diff.py: `resize(to: Int.max - 1)` of a
+  /// HeapByteBuffer ended the process ("failed to allocate ... bytes"), where
+  /// CPython and MappedByteBuffer raise an OSError (`ENOMEM`, `EFBIG`).
+  @Test("resize to a size no memory can hold throws system and leaves the buffer as it was", arguments: Backend.allCases)
+  func impossibleResize(backend: Backend) throws {
+    let buffer = try backend.make("abc")
+    try buffer.seek(2)
+    for size in [Int.max, Int.max - 1, 1 << 60, 1 << 56] {
+      do {
+        try buffer.resize(to: size)
+        Issue.record("resize(to: \(size)) succeeded")
+      } catch {
+        guard case .system(operation: "resize", _, _) = error else {
+          Issue.record("resize(to: \(size)) threw \(error)")
+          continue
+        }
+      }
     }
+    #expect(buffer.count == 3)
+    #expect(buffer.position == 2)
+    #expect(try buffer.bytes(in: 0..<3) == Array("abc".utf8))
+    #expect(try buffer.size() == 3)
+    try buffer.resize(to: 5)
+    #expect(try buffer.bytes(in: 0..<5) == [0x61, 0x62, 0x63, 0, 0])
+    try buffer.close()
   }
 }

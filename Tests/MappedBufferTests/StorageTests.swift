@@ -123,7 +123,7 @@ import Testing
   @Test func resizeToANegativeCountThrows() throws {
     let buffer = try MappedByteBuffer(anonymousCount: 4)
     #expect(
-      throws: ByteBufferError.invalidArgument(operation: "resize", reason: "new size -1 is out of range")
+      throws: ByteBufferError.invalidArgument(operation: "resize", reason: "the new size -1 is negative")
     ) { try buffer.resize(to: -1) }
     #expect(buffer.count == 4)
   }
@@ -167,5 +167,63 @@ import Testing
     try buffer.resize(to: 2)
     try buffer.resize(to: 6)
     #expect(try contents(buffer) == [0x61, 0x62, 0, 0, 0, 0])
+  }
+
+  /// Found by scripts/python-mmap-diff.py: advice on part of a mapping splits
+  /// it into several kernel mappings, and `mremap` then fails with EFAULT, so
+  /// `resize(to:)` threw `.system(resize, EFAULT)` where CPython (whose
+  /// unaligned `madvise` had failed) resized. Resizing maps afresh instead.
+  @Test("resize after advice on part of the mapping", .fourKiBPages,
+        arguments: [AccessAdvice.random, .sequential])
+  func resizeAfterPartialAdvice(advice: AccessAdvice) throws {
+    let scratch = try ScratchDirectory()
+    let file = try scratch.file("f.bin", pattern(3 * 4096))
+    let buffer = try MappedByteBuffer(path: file, access: .write, offset: 4096)
+    try buffer.advise(advice, range: 4097..<8192)      // the second page only
+    try buffer.resize(to: 9002)
+    #expect(buffer.count == 9002)
+    #expect(try fileSize(file) == 13098)
+    let bytes = try contents(buffer)
+    // File bytes 4096, 8192 and 12287 of pattern(_:) (i % 251), then the new zeros.
+    #expect([bytes[0], bytes[4096], bytes[8191]] == [80, 160, 239])
+    #expect(bytes[8192...].allSatisfy { $0 == 0 })
+    try store([7], at: 9001, in: buffer)
+    try buffer.flush()
+    #expect(try readFile(file, offset: 13097, count: 1) == [7])
+
+    let anonymous = try MappedByteBuffer(anonymousCount: 3 * 4096, flags: .private)
+    try store([1, 2], at: 8190, in: anonymous)
+    try anonymous.advise(advice, range: 4096..<8192)
+    try anonymous.resize(to: 5 * 4096)
+    #expect(try anonymous.bytes(in: 8190..<8193) == [1, 2, 0])
+  }
+
+  /// Found by scripts/python-mmap-diff.py: when the mapping could not follow
+  /// a resize of its file, the file was cut to `offset + count` instead of
+  /// getting its old size back — losing the rest of the file for a mapping of
+  /// its first part. (On tmpfs `ftruncate` to 2^56 bytes succeeds and
+  /// `mremap` fails; elsewhere `ftruncate` fails first. Either way the file
+  /// keeps its size and bytes.)
+  @Test("a failed resize leaves the file as it was", arguments: ["/dev/shm", "/tmp"])
+  func failedResizeKeepsTheFile(directory: String) throws {
+    guard access(directory, W_OK) == 0 else { return }
+    let file = "\(directory)/mbb-resize-\(getpid())"
+    try writeFile(file, pattern(8193))
+    defer { unlink(file) }
+    let buffer = try MappedByteBuffer(path: file, access: .write, length: 100)
+    for size in [1 << 56, Int.max] {
+      do {
+        try buffer.resize(to: size)
+        Issue.record("resize(to: \(size)) succeeded")
+      } catch {
+        guard case .system(operation: "resize", _, _) = error else {
+          Issue.record("resize(to: \(size)) threw \(error)")
+          continue
+        }
+      }
+    }
+    #expect(buffer.count == 100)
+    #expect(try buffer.size() == 8193)
+    #expect(try readFile(file) == pattern(8193))
   }
 }

@@ -2,9 +2,9 @@ import ByteBuffer
 
 /// What one operation did, in a form two backends can be compared by: the
 /// value it returned, or the error it threw with every file path removed
-/// (a `HeapByteBuffer` has no path; a mapping does), the free-text reason
-/// of `.invalidArgument` and the errno of `.system` dropped (the case,
-/// operation, offsets and counts must still agree).
+/// (a `HeapByteBuffer` has no path; a mapping does) and the errno of
+/// `.system` dropped (the case, operation, offsets, counts and the reason of
+/// `.invalidArgument` must still agree).
 public enum Outcome: Equatable, CustomStringConvertible {
   /// The operation returned this value (rendered as text).
   case value(String)
@@ -31,7 +31,7 @@ public enum Outcome: Equatable, CustomStringConvertible {
 }
 
 extension ByteBufferError {
-  /// The same error with every path set to `nil`, no `.invalidArgument` reason and no errno.
+  /// The same error with every path set to `nil` and no errno.
   public var comparable: ByteBufferError {
     switch self {
     case .closed: return .closed(path: nil)
@@ -40,8 +40,7 @@ extension ByteBufferError {
     case .notRegularFile(_, let kind): return .notRegularFile(path: "", kind: kind)
     case .truncated(_, let offset): return .truncated(path: nil, offset: offset)
     case .busy(let operation, _): return .busy(operation: operation, path: nil)
-    case .invalidArgument(let operation, _): return .invalidArgument(operation: operation, reason: "")
-    case .outOfRange: return self
+    case .invalidArgument, .outOfRange: return self
     }
   }
 }

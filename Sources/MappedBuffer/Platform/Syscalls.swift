@@ -228,9 +228,13 @@ private let sysLinuxRemap: SysRemapFunction = {
 /// Changes the length of a mapping from `oldLength` to `newLength`, keeping
 /// its bytes, and returns its (possibly new) address.
 ///
-/// On Linux this is `mremap(2)` with `MREMAP_MAYMOVE`. Elsewhere a file
-/// mapping is mapped again over the (already resized) file and the old one
-/// removed; an anonymous mapping is copied into a new one.
+/// On Linux this is `mremap(2)` with `MREMAP_MAYMOVE`. Elsewhere — and on
+/// Linux when `mremap` fails with `EFAULT` because the range is no longer one
+/// kernel mapping (advice or a lock on part of it split it, and `mremap`
+/// cannot resize across the pieces) — a file mapping is mapped again over
+/// the (already resized) file and the old one removed; an anonymous or
+/// private mapping is copied into a new one. The new mapping carries no
+/// advice and no lock.
 ///
 /// - Precondition: both lengths are positive.
 func sysRemap(
@@ -240,9 +244,12 @@ func sysRemap(
   precondition(oldLength > 0 && newLength > 0, "remapping \(oldLength) to \(newLength) bytes")
 #if os(Linux)
   let moved = sysLinuxRemap(base, oldLength, newLength, sysRemapMayMove)
-  guard !sysIsMapFailure(moved), let moved else { throw sysLastError() }
-  return moved
-#else
+  if !sysIsMapFailure(moved), let moved { return moved }
+  // Not our bug here: EFAULT is how mremap refuses a range split into
+  // several kernel mappings (found by scripts/python-mmap-diff.py).
+  let error = sysLastError()
+  guard error == .badAddress else { throw error }
+#endif
   let fresh = try sysMap(
     length: newLength, protection: protection | PROT_READ, flags: flags,
     descriptor: descriptor, offset: offset)
@@ -252,7 +259,6 @@ func sysRemap(
   }
   _ = munmap(base, oldLength)
   return fresh
-#endif
 }
 
 /// Writes the changed pages of `[address, address + length)` back to the
