@@ -138,13 +138,6 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       return count
     }
 
-    if settings.multiline {
-      if settings.onlyMatching && binary == nil && !settings.count && settings.list == .none && !settings.quiet {
-        return try printMultilineMatches()
-      }
-      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
-      return try process(&source, binaryFrom: binary == nil ? nil : 0)
-    }
     if let binary, settings.binaryWithoutMatch {
       // -I: grep gives up on the file when the read with the NUL arrives;
       // lines of earlier reads were already handled as text.
@@ -162,6 +155,15 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
         textLineCount: binary.linesBefore)
       return try process(&source, binaryFrom: binary.offset)
+    }
+    if settings.multiline {
+      // A text file (a binary one is searched as without -U: grep prints
+      // none of its lines, and -c counts its NUL-separated pieces).
+      if settings.onlyMatching && !invert && !settings.count && settings.list == .none && !settings.quiet {
+        return try printMultilineMatches()
+      }
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
+      return try process(&source, binaryFrom: nil)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
@@ -489,6 +491,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     var lineNumber = 1
     var scanned = 0
     var lastCountedLine = 0
+    /// The last line the matches so far touched (for `--` between groups).
+    var lastTouchedLine: Int?
     let limit = settings.maxCount ?? Int.max
     while let match = try iterator.next() {
       let found = match.range
@@ -501,17 +505,39 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         if selectedLines == limit { break }
         selectedLines += 1
         lastCountedLine = lineNumber
+        // grep prints `--` before a group that its context does not join
+        // to the previous one, even when -o shows no context lines.
+        if settings.contextRequested && searcher.separatorUsed
+          && lastTouchedLine.map({ lineNumber - $0 > settings.before + settings.after + 1 }) ?? true
+        {
+          printGroupSeparator()
+        }
+        searcher.separatorUsed = true
       }
+      var endLine = lineNumber
+      if found.count > 1 {
+        var position = found.lowerBound
+        while let newline = try find(forwardFrom: position, before: found.upperBound - 1) {
+          endLine += 1
+          position = newline + 1
+        }
+      }
+      lastTouchedLine = max(lastTouchedLine ?? 0, endLine)
       guard !found.isEmpty else { continue }
       let text = try bytes(found)
       if !settings.text && !text.withUnsafeBytes(isValidText) {
-        output.flush()
-        writeError("mmgrep: \(name): binary file matches")
-        return selectedLines
+        // As without -U: this match is suppressed, the message comes at the end.
+        encodingError = true
+        continue
       }
       printHead(number: lineNumber, offset: found.lowerBound, separator: UInt8(ascii: ":"))
       appendColored(text, settings.colors?.selectedMatch)
       output.append(byte: UInt8(ascii: "\n"))
+      if settings.lineBuffered { output.flush() }
+    }
+    if encodingError {
+      output.flush()
+      writeError("mmgrep: \(name): binary file matches")
     }
     return selectedLines
   }

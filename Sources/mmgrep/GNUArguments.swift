@@ -108,7 +108,10 @@ struct GNUArguments {
     while index < arguments.count {
       let argument = arguments[index]
       index += 1
-      if onlyOperands || argument == "-" || !argument.hasPrefix("-") {
+      // Work on Unicode scalars, not Characters: a combining mark after
+      // `-`, `=` or an option letter must not merge with it.
+      let scalars = Array(argument.unicodeScalars)
+      if onlyOperands || scalars.count < 2 || scalars[0] != "-" {
         operands.append(argument)
         continue
       }
@@ -116,15 +119,15 @@ struct GNUArguments {
         onlyOperands = true
         continue
       }
-      if argument.hasPrefix("--") {
-        let body = argument.dropFirst(2)
+      if scalars[1] == "-" {
+        let body = scalars[2...]
         let name: String
         let attached: String?
         if let equals = body.firstIndex(of: "=") {
-          name = String(body[..<equals])
-          attached = String(body[body.index(after: equals)...])
+          name = Self.string(body[..<equals])
+          attached = Self.string(body[(equals + 1)...])
         } else {
-          name = String(body)
+          name = Self.string(body)
           attached = nil
         }
         let option = try Self.longOption(named: name, argument: argument)
@@ -149,23 +152,23 @@ struct GNUArguments {
         continue
       }
       // A cluster of short options.
-      let characters = Array(argument.dropFirst())
-      var position = 0
+      let characters = scalars.dropFirst()
+      var position = characters.startIndex
       var digits = ""
-      while position < characters.count {
+      while position < characters.endIndex {
         let character = characters[position]
         position += 1
-        if character.isASCII, character.isNumber {
-          digits.append(character)
-          if position == characters.count || !(characters[position].isASCII && characters[position].isNumber) {
+        if ("0"..."9").contains(character) {
+          digits.unicodeScalars.append(character)
+          if position == characters.endIndex || !("0"..."9").contains(characters[position]) {
             set("context", digits)
             digits = ""
           }
           continue
         }
-        if let name = Self.shortWithValue[character] {
-          if position < characters.count {
-            set(name, String(characters[position...]))
+        if let name = Self.shortWithValue[Character(character)] {
+          if position < characters.endIndex {
+            set(name, Self.string(characters[position...]))
           } else if index < arguments.count {
             set(name, arguments[index])
             index += 1
@@ -174,13 +177,19 @@ struct GNUArguments {
           }
           break
         }
-        if let name = Self.shortFlags[character] {
+        if let name = Self.shortFlags[Character(character)] {
           set(flag: name)
           continue
         }
         throw UsageError(message: "invalid option -- '\(character)'")
       }
     }
+  }
+
+  static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var result = ""
+    result.unicodeScalars.append(contentsOf: scalars)
+    return result
   }
 
   static func longOption(named name: String, argument: String) throws(UsageError) -> LongOption {

@@ -12,6 +12,8 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var number = 0
   var nextNewline = -1
   var nextNul = -1
+  /// Whether an empty segment is selected; found out at the first one.
+  var emptySelected: Bool?
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
   init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
@@ -25,6 +27,20 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   mutating func next() throws(RegexError) -> SelectedLine? {
     let count = buffer.count
     while position < count {
+      if try isSeparator(at: position) {
+        // An empty segment. Runs of them (a sparse file's holes) are
+        // skipped in one scan when empty segments are not selected.
+        if emptySelected == nil {
+          emptySelected = try (pattern.firstMatch(in: buffer, within: position..<position) != nil) != invert
+        }
+        number += 1
+        position += 1
+        if emptySelected == true { return SelectedLine(number: number, range: (position - 1)..<(position - 1)) }
+        let contentStart = try nextContent(from: position) ?? count
+        number += contentStart - position
+        position = contentStart
+        continue
+      }
       do {
         if nextNewline < position && nextNewline != count {
           nextNewline = try buffer.find(UInt8(ascii: "\n"), start: position) ?? count
@@ -45,6 +61,32 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
     return nil
   }
 }
+
+extension SegmentLines {
+  func isSeparator(at offset: Int) throws(RegexError) -> Bool {
+    do {
+      let byte = try buffer.byte(at: offset)
+      return byte == 0 || byte == UInt8(ascii: "\n")
+    } catch {
+      throw RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
+    }
+  }
+
+  /// The first byte at or after `offset` that is neither NUL nor `\n`.
+  func nextContent(from offset: Int) throws(RegexError) -> Int? {
+    guard offset < buffer.count else { return nil }
+    return try segmentContent.firstMatch(in: buffer, within: offset..<buffer.count)?.range.lowerBound
+  }
+}
+
+/// A byte that is neither NUL nor `\n` (bytes, not UTF-8 characters).
+private let segmentContent: Pattern = {
+  do {
+    return try Pattern(bytes: Array("[^\\x00\\n]".utf8), options: [])
+  } catch {
+    preconditionFailure("mmgrep's segment pattern does not compile: \(error)")
+  }
+}()
 
 /// A text file whose first NUL byte is not in grep's first 96 KiB read:
 /// grep has already printed the lines of the earlier reads as text when it

@@ -108,7 +108,9 @@ final class Searcher {
       let status: Platform.FileStatus
       switch Platform.status(childPath, followLinks: settings.followLinks) {
       case .failure(let error):
-        fileError(childDisplay, error.message)
+        // A name that cannot be stat'ed (a dangling link under -R) is
+        // filtered as a file first, as grep's walk does.
+        if settings.includesFile(name, operand: false) { fileError(childDisplay, error.message) }
         continue
       case .success(let value):
         status = value

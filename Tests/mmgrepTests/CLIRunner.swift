@@ -103,6 +103,7 @@ final class Workspace {
     try FileManager.default.copyItem(atPath: Self.fixtures, toPath: path)
     try FileManager.default.createSymbolicLink(atPath: path + "/tree/sub/link.txt", withDestinationPath: "../top.txt")
     try FileManager.default.createSymbolicLink(atPath: path + "/tree/docs/loop", withDestinationPath: "..")
+    try FileManager.default.createSymbolicLink(atPath: path + "/links/dangling", withDestinationPath: "missing")
   }
 
   deinit { try? FileManager.default.removeItem(atPath: path) }
