@@ -34,6 +34,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   let output: Output
   let showNames: Bool
   let nameBytes: [UInt8]
+  /// The holes of a sparse file (all NUL bytes), skipped in binary parts.
+  var holes: [Range<Int>] = []
 
   // Printing state (grep's lastout / pending).
   /// Offset just past the last printed line; `nil` before any output in this file.
@@ -143,17 +145,17 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       // lines of earlier reads were already handled as text.
       var source = LateBinaryLines(
         pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore, stopsAtBinary: true)
+        textLineCount: binary.linesBefore, holes: holes, stopsAtBinary: true)
       return try process(&source, binaryFrom: nil)
     }
     if let binary {
       if binary.offset == 0 {
-        var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
+        var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, holes: holes)
         return try process(&source, binaryFrom: 0)
       }
       var source = LateBinaryLines(
         pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore)
+        textLineCount: binary.linesBefore, holes: holes)
       return try process(&source, binaryFrom: binary.offset)
     }
     if settings.multiline {
@@ -341,8 +343,14 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         return
       }
       printHead(number: number, offset: range.lowerBound, separator: separator)
-      if matching, let colors = settings.colors, !(selected ? colors.selectedMatch : colors.contextMatch).isEmpty {
-        _ = try printMatches(in: range, number: number, separator: separator, plain: content)
+      if let colors = settings.colors {
+        // grep's sl/cx line colours (swapped under -v by rv) and ms/mc.
+        let lineColor = selected != (settings.invert && colors.reverse) ? colors.selectedLine : colors.contextLine
+        if matching && !(selected ? colors.selectedMatch : colors.contextMatch).isEmpty {
+          _ = try printMatches(in: range, number: number, separator: separator, plain: content, lineColor: lineColor)
+        } else {
+          appendTail(content[...], lineColor)
+        }
       } else {
         content.withUnsafeBytes { output.append($0) }
       }
@@ -359,7 +367,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   ///
   /// - Returns: `false` when a match was suppressed for invalid UTF-8 (-o).
   mutating func printMatches(
-    in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?
+    in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?, lineColor: String = ""
   ) throws(RegexError) -> Bool {
     let pattern = settings.pattern
     let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
@@ -378,6 +386,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       }
       if let plain {
         let before = (written - range.lowerBound)..<(found.lowerBound - range.lowerBound)
+        if !lineColor.isEmpty, let colors = settings.colors { output.append(colors.start(lineColor)) }
         plain[before].withUnsafeBytes { output.append($0) }
         appendColored(Array(plain[(found.lowerBound - range.lowerBound)..<(found.upperBound - range.lowerBound)]), color)
       } else {
@@ -397,9 +406,25 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       if cursor == range.upperBound { break }
     }
     if let plain {
-      plain[(written - range.lowerBound)...].withUnsafeBytes { output.append($0) }
+      appendTail(plain[(written - range.lowerBound)...], lineColor)
     }
     return true
+  }
+
+  /// grep's `print_line_tail`: the rest of a line, in the line colour when
+  /// there is one (a `\r` before the line end stays uncoloured).
+  func appendTail(_ tail: ArraySlice<UInt8>, _ lineColor: String) {
+    guard !lineColor.isEmpty, let colors = settings.colors else {
+      tail.withUnsafeBytes { output.append($0) }
+      return
+    }
+    let body = tail.last == UInt8(ascii: "\r") ? tail.dropLast() : tail
+    if !body.isEmpty {
+      output.append(colors.start(lineColor))
+      body.withUnsafeBytes { output.append($0) }
+      output.append(colors.end)
+    }
+    tail[body.endIndex...].withUnsafeBytes { output.append($0) }
   }
 
   func appendColored(_ text: [UInt8], _ sgr: String?) {

@@ -14,12 +14,15 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var nextNul = -1
   /// Whether an empty segment is selected; found out at the first one.
   var emptySelected: Bool?
+  /// Ranges known to hold only NUL bytes (a sparse file's holes), in order.
+  let holes: [Range<Int>]
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
-  init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1, holes: [Range<Int>] = []) {
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
+    self.holes = holes
     position = start
     number = firstNumber - 1
   }
@@ -74,8 +77,18 @@ extension SegmentLines {
 
   /// The first byte at or after `offset` that is neither NUL nor `\n`.
   func nextContent(from offset: Int) throws(RegexError) -> Int? {
-    guard offset < buffer.count else { return nil }
-    return try segmentContent.firstMatch(in: buffer, within: offset..<buffer.count)?.range.lowerBound
+    var start = offset
+    let count = buffer.count
+    while start < count {
+      if let hole = holes.first(where: { $0.contains(start) }) {
+        start = hole.upperBound
+        continue
+      }
+      let end = holes.first(where: { $0.lowerBound > start }).map { min($0.lowerBound, count) } ?? count
+      if let found = try segmentContent.firstMatch(in: buffer, within: start..<end) { return found.range.lowerBound }
+      start = end
+    }
+    return nil
   }
 }
 
@@ -101,6 +114,7 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
   let buffer: Buffer
   let invert: Bool
   let textLineCount: Int
+  let holes: [Range<Int>]
   /// -I: end at the binary part instead of searching it.
   let stopsAtBinary: Bool
   /// Whether the lines ran into the binary part (the text part is exhausted).
@@ -108,8 +122,9 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
 
   init(
     pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int,
-    stopsAtBinary: Bool = false
+    holes: [Range<Int>] = [], stopsAtBinary: Bool = false
   ) {
+    self.holes = holes
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
@@ -126,7 +141,8 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
       reachedBinary = true
       if stopsAtBinary { return nil }
       segments = SegmentLines(
-        pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1)
+        pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1,
+        holes: holes)
     }
     return try segments?.next()
   }
