@@ -495,9 +495,12 @@ def pattern_sources(argv, pattern_operand):
         elif a in ("-f", "--file"):
             sources.append(("f", argv[i + 1]))
             i += 2
-        elif a.startswith("--regexp="):
-            sources.append(("e", a[len("--regexp="):]))
+        elif re.match(r"--rege?x?p?=", a):
+            sources.append(("e", a.split("=", 1)[1]))
             i += 1
+        elif a in ("--reg", "--rege", "--regex"):
+            sources.append(("e", argv[i + 1]))
+            i += 2
         elif a.startswith("--file="):
             sources.append(("f", a[len("--file="):]))
             i += 1
@@ -544,6 +547,11 @@ def single_pattern_argv(case, root):
 SPANS_LINES = re.compile(r"\\[^bBwd.()$\[\]{}*+?|^]|\[\^|\(\?[<=!s]|\[\[:|\\[sSR]")
 
 
+VALUE_WORDS = {"-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count",
+               "--after-context", "--before-context", "--context", "--label", "--include", "--exclude",
+               "--exclude-dir", "--group-separator", "--binary-files", "--directories", "--devices"}
+
+
 def grep_argv(case, argv):
     """grep's command line: without mmgrep's own options, -P unless -F."""
     out = []
@@ -552,6 +560,10 @@ def grep_argv(case, argv):
     while i < len(argv):
         a = argv[i]
         if not after:
+            if a in VALUE_WORDS:
+                out += argv[i:i + 2]
+                i += 2
+                continue
             if a == "--":
                 after = True
             elif a in ("--stats",) or a.startswith("--threads") or re.fullmatch(r"-j\d*", a):
@@ -627,7 +639,9 @@ def compare(case, root, mmgrep):
         return None
     if mine[0] != theirs[0]:
         problems.append("exit %s, grep %s" % (mine[0], theirs[0]))
-    if mine[1] != theirs[1]:
+    if theirs[1].startswith(b"Usage: grep") and mine[1].startswith(b"OVERVIEW: "):
+        pass
+    elif mine[1] != theirs[1]:
         if case.operands and any(o.startswith("tree") for o in case.operands) or case.cwd != ".":
             if sorted(mine[1].split(b"\n")) == sorted(theirs[1].split(b"\n")):
                 problems.append("stdout order differs")

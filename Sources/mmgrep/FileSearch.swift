@@ -206,7 +206,9 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         pending = 0
       } else if !textQuiet {
         if settings.invert {
-          if let last = group.last, last.number + 1 != line.number {
+          // grep prints a run of adjacent lines in one piece, except a last
+          // line without a newline, which it handles in a pass of its own.
+          if let last = group.last, last.number + 1 != line.number || line.range.upperBound == buffer.count {
             try printGroup(group)
             group = []
           }

@@ -86,6 +86,9 @@ struct GNUArguments {
   /// A usage error, worded as grep words it.
   struct UsageError: Error {
     var message: String
+    /// Whether grep follows the message with its usage lines (not for a bad
+    /// number, which grep reports alone as soon as it reads the option).
+    var showsUsage = true
   }
 
   /// Options with values, last one wins (`-m`, `-A`, ...), by canonical name.
@@ -138,12 +141,12 @@ struct GNUArguments {
           }
           set(flag: option.canonical)
         case .optional:
-          set(option.canonical, attached ?? "auto")
+          try set(option.canonical, attached ?? "auto")
         case .required:
           if let attached {
-            set(option.canonical, attached)
+            try set(option.canonical, attached)
           } else if index < arguments.count {
-            set(option.canonical, arguments[index])
+            try set(option.canonical, arguments[index])
             index += 1
           } else {
             throw UsageError(message: "option '--\(option.name)' requires an argument")
@@ -161,16 +164,16 @@ struct GNUArguments {
         if ("0"..."9").contains(character) {
           digits.unicodeScalars.append(character)
           if position == characters.endIndex || !("0"..."9").contains(characters[position]) {
-            set("context", digits)
+            try set("context", digits)
             digits = ""
           }
           continue
         }
         if let name = Self.shortWithValue[Character(character)] {
           if position < characters.endIndex {
-            set(name, Self.string(characters[position...]))
+            try set(name, Self.string(characters[position...]))
           } else if index < arguments.count {
-            set(name, arguments[index])
+            try set(name, arguments[index])
             index += 1
           } else {
             throw UsageError(message: "option requires an argument -- '\(character)'")
@@ -206,7 +209,18 @@ struct GNUArguments {
     return candidates[0]
   }
 
-  private mutating func set(_ name: String, _ value: String) {
+  private mutating func set(_ name: String, _ value: String) throws(UsageError) {
+    // grep checks numbers as it reads each option, so `-m x -m 1` fails.
+    switch name {
+    case "max-count":
+      if Settings.number(value) == nil { throw UsageError(message: "invalid max count", showsUsage: false) }
+    case "after-context", "before-context", "context":
+      if (Settings.number(value) ?? -1) < 0 {
+        throw UsageError(message: "\(value): invalid context length argument", showsUsage: false)
+      }
+    default:
+      break
+    }
     switch name {
     case "regexp": patternSources.append(.expression(value))
     case "file": patternSources.append(.file(value))

@@ -145,6 +145,10 @@ struct MMGrep: ParsableCommand {
     do {
       gnu = try GNUArguments(arguments)
     } catch {
+      if !error.showsUsage {
+        writeError("mmgrep: \(error.message)")
+        Platform.exit(2)
+      }
       usageFailure(error.message)
     }
     if gnu.flags.contains("help") { printHelp() }
