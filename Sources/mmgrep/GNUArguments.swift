@@ -89,6 +89,8 @@ struct GNUArguments {
     /// Whether grep follows the message with its usage lines (not for a bad
     /// number, which grep reports alone as soon as it reads the option).
     var showsUsage = true
+    /// The exit status (gnulib's argmatch exits 1, every other failure 2).
+    var status: Int32 = 2
   }
 
   /// Options with values, last one wins (`-m`, `-A`, ...), by canonical name.
@@ -217,6 +219,20 @@ struct GNUArguments {
     case "after-context", "before-context", "context":
       if (Settings.number(value) ?? -1) < 0 {
         throw UsageError(message: "\(value): invalid context length argument", showsUsage: false)
+      }
+    case "binary-files":
+      if !["binary", "text", "without-match"].contains(value) {
+        throw UsageError(message: "unknown binary-files type", showsUsage: false)
+      }
+    case "devices":
+      if !["read", "skip"].contains(value) { throw UsageError(message: "unknown devices method", showsUsage: false) }
+    case "directories":
+      if !["read", "recurse", "skip"].contains(value) {
+        // gnulib's argmatch quotes as the UTF-8 locale does, and exits 1.
+        throw UsageError(
+          message: "invalid argument \u{2018}\(value)\u{2019} for \u{2018}--directories\u{2019}\n"
+            + "Valid arguments are:\n  - \u{2018}read\u{2019}\n  - \u{2018}recurse\u{2019}\n  - \u{2018}skip\u{2019}",
+          status: 1)
       }
     default:
       break

@@ -149,7 +149,7 @@ struct MMGrep: ParsableCommand {
         writeError("mmgrep: \(error.message)")
         Platform.exit(2)
       }
-      usageFailure(error.message)
+      usageFailure(error.message, status: error.status)
     }
     if gnu.flags.contains("help") { printHelp() }
     let command: MMGrep
