@@ -224,6 +224,11 @@ struct GNUArguments {
       if !["binary", "text", "without-match"].contains(value) {
         throw UsageError(message: "unknown binary-files type", showsUsage: false)
       }
+    case "color":
+      // grep answers an unknown --color value with its help (exit 0), even
+      // when a later --color is valid; the values ignore case.
+      let known = ["always", "yes", "force", "never", "no", "none", "auto", "tty", "if-tty"]
+      if !known.contains(value.lowercased()) { flags.insert("help") }
     case "devices":
       if !["read", "skip"].contains(value) { throw UsageError(message: "unknown devices method", showsUsage: false) }
     case "directories":

@@ -175,7 +175,7 @@ struct Settings {
       threadsGiven = false
     }
 
-    switch command.color ?? "never" {
+    switch (command.color ?? "never").lowercased() {
     case "never", "no", "none":
       colors = nil
     case "always", "yes", "force":

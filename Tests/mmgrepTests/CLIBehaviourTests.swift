@@ -196,4 +196,15 @@ final class CLIBehaviourTests {
     let listed = try mmgrep("-l", "last", "sparse.bin")
     #expect(listed.stdout.string == "sparse.bin\n")
   }
+
+  @Test("an unknown --color value prints the help and exits 0, even when a valid --color follows")
+  func unknownColor() throws {
+    try write("one\n", to: "c.txt")
+    for arguments in [["--colour=sometimes", "--color=never", "one", "c.txt"], ["--color=maybe", "one", "c.txt"]] {
+      let result = try CLIRunner.run(try CLIRunner.mmgrepPath(), arguments, in: directory)
+      #expect(result.status == 0)
+      #expect(result.stdout.string.hasPrefix("OVERVIEW: "))
+      #expect(result.stdout.string.contains("--color"))
+    }
+  }
 }
