@@ -28,6 +28,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   let output: Output
   let showNames: Bool
   let nameBytes: [UInt8]
+  /// The holes of a sparse file (all NUL bytes), skipped in binary parts.
+  var holes: [Range<Int>] = []
 
   // Printing state (grep's lastout / pending).
   /// Offset just past the last printed line; `nil` before any output in this file.
@@ -108,19 +110,21 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     let pattern = settings.pattern
     let invert = settings.invert
 
-    if settings.multiline {
-      let binary = try hasNUL()
-      if settings.onlyMatching && !binary && !settings.count && settings.list == .none && !settings.quiet {
+    if settings.multiline, try !hasNUL() {
+      // A text file (a binary one is searched as without -U: grep prints
+      // none of its lines, and -c counts its NUL-separated pieces).
+      if settings.onlyMatching && !invert && !settings.count && settings.list == .none && !settings.quiet {
         return try printMultilineMatches()
       }
-      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary ? 0 : nil)
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
       return try process(&source)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
     var source = CheckedLines(
       pattern: pattern, buffer: buffer, invert: invert, threads: firstOnly ? 1 : threads,
-      checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize)
+      checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize,
+      holes: holes)
     // -c without -m: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil {
       let count = try source.countAll()
@@ -161,7 +165,9 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         pending = 0
       } else if !textQuiet {
         if settings.invert {
-          if let last = group.last, last.number + 1 != line.number {
+          // grep prints a run of adjacent lines in one piece, except a last
+          // line without a newline, which it handles in a pass of its own.
+          if let last = group.last, last.number + 1 != line.number || line.range.upperBound == buffer.count {
             try printGroup(group)
             group = []
           }
@@ -303,8 +309,14 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         return
       }
       printHead(number: number, offset: range.lowerBound, separator: separator)
-      if matching, let colors = settings.colors, !(selected ? colors.selectedMatch : colors.contextMatch).isEmpty {
-        _ = try printMatches(in: range, number: number, separator: separator, plain: content)
+      if let colors = settings.colors {
+        // grep's sl/cx line colours (swapped under -v by rv) and ms/mc.
+        let lineColor = selected != (settings.invert && colors.reverse) ? colors.selectedLine : colors.contextLine
+        if matching && !(selected ? colors.selectedMatch : colors.contextMatch).isEmpty {
+          _ = try printMatches(in: range, number: number, separator: separator, plain: content, lineColor: lineColor)
+        } else {
+          appendTail(content[...], lineColor)
+        }
       } else {
         content.withUnsafeBytes { output.append($0) }
       }
@@ -321,7 +333,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   ///
   /// - Returns: `false` when a match was suppressed for invalid UTF-8 (-o).
   mutating func printMatches(
-    in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?
+    in range: Range<Int>, number: Int, separator: UInt8, plain: [UInt8]?, lineColor: String = ""
   ) throws(RegexError) -> Bool {
     let pattern = settings.pattern
     let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
@@ -340,6 +352,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       }
       if let plain {
         let before = (written - range.lowerBound)..<(found.lowerBound - range.lowerBound)
+        if !lineColor.isEmpty, let colors = settings.colors { output.append(colors.start(lineColor)) }
         plain[before].withUnsafeBytes { output.append($0) }
         appendColored(Array(plain[(found.lowerBound - range.lowerBound)..<(found.upperBound - range.lowerBound)]), color)
       } else {
@@ -359,9 +372,25 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       if cursor == range.upperBound { break }
     }
     if let plain {
-      plain[(written - range.lowerBound)...].withUnsafeBytes { output.append($0) }
+      appendTail(plain[(written - range.lowerBound)...], lineColor)
     }
     return true
+  }
+
+  /// grep's `print_line_tail`: the rest of a line, in the line colour when
+  /// there is one (a `\r` before the line end stays uncoloured).
+  func appendTail(_ tail: ArraySlice<UInt8>, _ lineColor: String) {
+    guard !lineColor.isEmpty, let colors = settings.colors else {
+      tail.withUnsafeBytes { output.append($0) }
+      return
+    }
+    let body = tail.last == UInt8(ascii: "\r") ? tail.dropLast() : tail
+    if !body.isEmpty {
+      output.append(colors.start(lineColor))
+      body.withUnsafeBytes { output.append($0) }
+      output.append(colors.end)
+    }
+    tail[body.endIndex...].withUnsafeBytes { output.append($0) }
   }
 
   func appendColored(_ text: [UInt8], _ sgr: String?) {
@@ -453,6 +482,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     var lineNumber = 1
     var scanned = 0
     var lastCountedLine = 0
+    /// The last line the matches so far touched (for `--` between groups).
+    var lastTouchedLine: Int?
     let limit = settings.maxCount ?? Int.max
     while let match = try iterator.next() {
       let found = match.range
@@ -465,17 +496,39 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         if selectedLines == limit { break }
         selectedLines += 1
         lastCountedLine = lineNumber
+        // grep prints `--` before a group that its context does not join
+        // to the previous one, even when -o shows no context lines.
+        if settings.contextRequested && searcher.separatorUsed
+          && lastTouchedLine.map({ lineNumber - $0 > settings.before + settings.after + 1 }) ?? true
+        {
+          printGroupSeparator()
+        }
+        searcher.separatorUsed = true
       }
+      var endLine = lineNumber
+      if found.count > 1 {
+        var position = found.lowerBound
+        while let newline = try find(forwardFrom: position, before: found.upperBound - 1) {
+          endLine += 1
+          position = newline + 1
+        }
+      }
+      lastTouchedLine = max(lastTouchedLine ?? 0, endLine)
       guard !found.isEmpty else { continue }
       let text = try bytes(found)
       if !settings.text && !text.withUnsafeBytes(isValidText) {
-        output.flush()
-        writeError("mmgrep: \(name): binary file matches")
-        return selectedLines
+        // As without -U: this match is suppressed, the message comes at the end.
+        encodingError = true
+        continue
       }
       printHead(number: lineNumber, offset: found.lowerBound, separator: UInt8(ascii: ":"))
       appendColored(text, settings.colors?.selectedMatch)
       output.append(byte: UInt8(ascii: "\n"))
+      if settings.lineBuffered { output.flush() }
+    }
+    if encodingError {
+      output.flush()
+      writeError("mmgrep: \(name): binary file matches")
     }
     return selectedLines
   }

@@ -86,6 +86,11 @@ struct GNUArguments {
   /// A usage error, worded as grep words it.
   struct UsageError: Error {
     var message: String
+    /// Whether grep follows the message with its usage lines (not for a bad
+    /// number, which grep reports alone as soon as it reads the option).
+    var showsUsage = true
+    /// The exit status (gnulib's argmatch exits 1, every other failure 2).
+    var status: Int32 = 2
   }
 
   /// Options with values, last one wins (`-m`, `-A`, ...), by canonical name.
@@ -108,7 +113,10 @@ struct GNUArguments {
     while index < arguments.count {
       let argument = arguments[index]
       index += 1
-      if onlyOperands || argument == "-" || !argument.hasPrefix("-") {
+      // Work on Unicode scalars, not Characters: a combining mark after
+      // `-`, `=` or an option letter must not merge with it.
+      let scalars = Array(argument.unicodeScalars)
+      if onlyOperands || scalars.count < 2 || scalars[0] != "-" {
         operands.append(argument)
         continue
       }
@@ -116,15 +124,15 @@ struct GNUArguments {
         onlyOperands = true
         continue
       }
-      if argument.hasPrefix("--") {
-        let body = argument.dropFirst(2)
+      if scalars[1] == "-" {
+        let body = scalars[2...]
         let name: String
         let attached: String?
         if let equals = body.firstIndex(of: "=") {
-          name = String(body[..<equals])
-          attached = String(body[body.index(after: equals)...])
+          name = Self.string(body[..<equals])
+          attached = Self.string(body[(equals + 1)...])
         } else {
-          name = String(body)
+          name = Self.string(body)
           attached = nil
         }
         let option = try Self.longOption(named: name, argument: argument)
@@ -135,12 +143,12 @@ struct GNUArguments {
           }
           set(flag: option.canonical)
         case .optional:
-          set(option.canonical, attached ?? "auto")
+          try set(option.canonical, attached ?? "auto")
         case .required:
           if let attached {
-            set(option.canonical, attached)
+            try set(option.canonical, attached)
           } else if index < arguments.count {
-            set(option.canonical, arguments[index])
+            try set(option.canonical, arguments[index])
             index += 1
           } else {
             throw UsageError(message: "option '--\(option.name)' requires an argument")
@@ -149,38 +157,44 @@ struct GNUArguments {
         continue
       }
       // A cluster of short options.
-      let characters = Array(argument.dropFirst())
-      var position = 0
+      let characters = scalars.dropFirst()
+      var position = characters.startIndex
       var digits = ""
-      while position < characters.count {
+      while position < characters.endIndex {
         let character = characters[position]
         position += 1
-        if character.isASCII, character.isNumber {
-          digits.append(character)
-          if position == characters.count || !(characters[position].isASCII && characters[position].isNumber) {
-            set("context", digits)
+        if ("0"..."9").contains(character) {
+          digits.unicodeScalars.append(character)
+          if position == characters.endIndex || !("0"..."9").contains(characters[position]) {
+            try set("context", digits)
             digits = ""
           }
           continue
         }
-        if let name = Self.shortWithValue[character] {
-          if position < characters.count {
-            set(name, String(characters[position...]))
+        if let name = Self.shortWithValue[Character(character)] {
+          if position < characters.endIndex {
+            try set(name, Self.string(characters[position...]))
           } else if index < arguments.count {
-            set(name, arguments[index])
+            try set(name, arguments[index])
             index += 1
           } else {
             throw UsageError(message: "option requires an argument -- '\(character)'")
           }
           break
         }
-        if let name = Self.shortFlags[character] {
+        if let name = Self.shortFlags[Character(character)] {
           set(flag: name)
           continue
         }
         throw UsageError(message: "invalid option -- '\(character)'")
       }
     }
+  }
+
+  static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var result = ""
+    result.unicodeScalars.append(contentsOf: scalars)
+    return result
   }
 
   static func longOption(named name: String, argument: String) throws(UsageError) -> LongOption {
@@ -197,7 +211,37 @@ struct GNUArguments {
     return candidates[0]
   }
 
-  private mutating func set(_ name: String, _ value: String) {
+  private mutating func set(_ name: String, _ value: String) throws(UsageError) {
+    // grep checks numbers as it reads each option, so `-m x -m 1` fails.
+    switch name {
+    case "max-count":
+      if Settings.number(value) == nil { throw UsageError(message: "invalid max count", showsUsage: false) }
+    case "after-context", "before-context", "context":
+      if (Settings.number(value) ?? -1) < 0 {
+        throw UsageError(message: "\(value): invalid context length argument", showsUsage: false)
+      }
+    case "binary-files":
+      if !["binary", "text", "without-match"].contains(value) {
+        throw UsageError(message: "unknown binary-files type", showsUsage: false)
+      }
+    case "color":
+      // grep answers an unknown --color value with its help (exit 0), even
+      // when a later --color is valid; the values ignore case.
+      let known = ["always", "yes", "force", "never", "no", "none", "auto", "tty", "if-tty"]
+      if !known.contains(value.lowercased()) { flags.insert("help") }
+    case "devices":
+      if !["read", "skip"].contains(value) { throw UsageError(message: "unknown devices method", showsUsage: false) }
+    case "directories":
+      if !["read", "recurse", "skip"].contains(value) {
+        // gnulib's argmatch quotes as the UTF-8 locale does, and exits 1.
+        throw UsageError(
+          message: "invalid argument \u{2018}\(value)\u{2019} for \u{2018}--directories\u{2019}\n"
+            + "Valid arguments are:\n  - \u{2018}read\u{2019}\n  - \u{2018}recurse\u{2019}\n  - \u{2018}skip\u{2019}",
+          status: 1)
+      }
+    default:
+      break
+    }
     switch name {
     case "regexp": patternSources.append(.expression(value))
     case "file": patternSources.append(.file(value))

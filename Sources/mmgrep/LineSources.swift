@@ -14,13 +14,18 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var number = 0
   var nextNewline = -1
   var nextNul = -1
+  /// Whether an empty segment is selected; found out at the first one.
+  var emptySelected: Bool?
+  /// Ranges known to hold only NUL bytes (a sparse file's holes), in order.
+  let holes: [Range<Int>]
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
-  init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1, holes: [Range<Int>] = []) {
     binaryStart = start
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
+    self.holes = holes
     position = start
     number = firstNumber - 1
   }
@@ -28,6 +33,20 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   mutating func next() throws(RegexError) -> SelectedLine? {
     let count = buffer.count
     while position < count {
+      if try isSeparator(at: position) {
+        // An empty segment. Runs of them (a sparse file's holes) are
+        // skipped in one scan when empty segments are not selected.
+        if emptySelected == nil {
+          emptySelected = try (pattern.firstMatch(in: buffer, within: position..<position) != nil) != invert
+        }
+        number += 1
+        position += 1
+        if emptySelected == true { return SelectedLine(number: number, range: (position - 1)..<(position - 1)) }
+        let contentStart = try nextContent(from: position) ?? count
+        number += contentStart - position
+        position = contentStart
+        continue
+      }
       do {
         if nextNewline < position && nextNewline != count {
           nextNewline = try buffer.find(UInt8(ascii: "\n"), start: position) ?? count
@@ -49,6 +68,42 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   }
 }
 
+extension SegmentLines {
+  func isSeparator(at offset: Int) throws(RegexError) -> Bool {
+    do {
+      let byte = try buffer.byte(at: offset)
+      return byte == 0 || byte == UInt8(ascii: "\n")
+    } catch {
+      throw RegexError(kind: .buffer, code: 0, offset: nil, message: error.description, bufferError: error)
+    }
+  }
+
+  /// The first byte at or after `offset` that is neither NUL nor `\n`.
+  func nextContent(from offset: Int) throws(RegexError) -> Int? {
+    var start = offset
+    let count = buffer.count
+    while start < count {
+      if let hole = holes.first(where: { $0.contains(start) }) {
+        start = hole.upperBound
+        continue
+      }
+      let end = holes.first(where: { $0.lowerBound > start }).map { min($0.lowerBound, count) } ?? count
+      if let found = try segmentContent.firstMatch(in: buffer, within: start..<end) { return found.range.lowerBound }
+      start = end
+    }
+    return nil
+  }
+}
+
+/// A byte that is neither NUL nor `\n` (bytes, not UTF-8 characters).
+private let segmentContent: Pattern = {
+  do {
+    return try Pattern(bytes: Array("[^\\x00\\n]".utf8), options: [])
+  } catch {
+    preconditionFailure("mmgrep's segment pattern does not compile: \(error)")
+  }
+}()
+
 /// The lines of a file as grep 3.8 selects them: the library's line search
 /// with binary detection (`BinaryDetection`) selects the lines of the text
 /// part — the lines completed in grep's reads before the one that brought the
@@ -65,6 +120,8 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
   let detection: BinaryDetection
   /// -I: end at the binary part instead of searching it.
   let stopsAtBinary: Bool
+  /// The holes of a sparse file, skipped in the binary part.
+  let holes: [Range<Int>]
 
   private var text: LineSequence.Iterator
   private var segments: SegmentLines<Buffer>?
@@ -74,7 +131,8 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
   private(set) var reachedBinary = false
 
   init(pattern: Pattern, buffer: Buffer, invert: Bool, threads: Int, checksBinary: Bool, stopsAtBinary: Bool,
-       readSize: Int) {
+       readSize: Int, holes: [Range<Int>] = []) {
+    self.holes = holes
     self.pattern = pattern
     self.buffer = buffer
     self.invert = invert
@@ -93,7 +151,7 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
       reachedBinary = true
       if stopsAtBinary { return nil }
       segments = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset,
-                              firstNumber: text.nextLineNumber)
+                              firstNumber: text.nextLineNumber, holes: holes)
     }
     return try segments?.next()
   }
@@ -137,7 +195,7 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
     binaryStart = offset
     reachedBinary = true
     if stopsAtBinary { return 0 }  // -I: a binary file counts as not matching
-    var pieces = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset)
+    var pieces = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset, holes: holes)
     var total = counted.selected
     while try pieces.next() != nil { total += 1 }
     return total
@@ -148,8 +206,8 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
 /// line); a line is selected when a match touches it (ripgrep's rule), or,
 /// with -v, when none does.
 struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
-  /// 0 for a file with a NUL byte (all binary), else `nil`.
-  let binaryStart: Int?
+  /// Only text files are searched this way.
+  var binaryStart: Int? { nil }
   let buffer: Buffer
   let invert: Bool
   var matches: MatchSequence.Iterator
@@ -161,8 +219,7 @@ struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
   var position = 0
   var number = 0
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int?) {
-    self.binaryStart = binaryStart
+  init(pattern: Pattern, buffer: Buffer, invert: Bool) {
     self.buffer = buffer
     self.invert = invert
     matches = pattern.matches(in: buffer).makeIterator()

@@ -33,8 +33,8 @@ struct MMGrep: ParsableCommand {
       Exit status: 0 if a line is selected, 1 if no line is selected, 2 if
       an error occurred (but 0 with -q once a line is selected).
 
-      Colours (--color) follow GREP_COLORS (keys mt, ms, mc, fn, ln, bn, se, ne);
-      the defaults are ms=01;31:mc=01;31:fn=35:ln=32:bn=32:se=36.
+      Colours (--color) follow GREP_COLORS (keys mt, ms, mc, sl, cx, rv, fn, ln,
+      bn, se, ne); the defaults are ms=01;31:mc=01;31:sl=:cx=:fn=35:ln=32:bn=32:se=36.
       """,
     helpNames: [.long]
   )
@@ -145,7 +145,11 @@ struct MMGrep: ParsableCommand {
     do {
       gnu = try GNUArguments(arguments)
     } catch {
-      usageFailure(error.message)
+      if !error.showsUsage {
+        writeError("mmgrep: \(error.message)")
+        Platform.exit(2)
+      }
+      usageFailure(error.message, status: error.status)
     }
     if gnu.flags.contains("help") { printHelp() }
     let command: MMGrep

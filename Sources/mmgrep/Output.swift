@@ -72,10 +72,18 @@ final class Output {
     }
   }
 
+  /// Writes `bytes`; at the first failure, reports it and exits 2 as grep
+  /// does (nothing more is searched, no later file error is printed).
+  /// `EPIPE` ends the process quietly (`SIGPIPE` is left at its default
+  /// action, so it is only seen when that signal is blocked).
   private func write(_ bytes: UnsafeRawBufferPointer) {
     guard failure == 0 else { return }
     let rc = Platform.writeAll(fd, bytes)
-    if rc != 0 { failure = rc }
+    if rc != 0 {
+      failure = rc
+      if rc != Platform.brokenPipe { writeError("mmgrep: write error: \(SystemError(code: rc).message)") }
+      Platform.exit(2)
+    }
   }
 }
 
@@ -90,6 +98,11 @@ func writeError(_ message: String) {
 struct Colors {
   var selectedMatch = "01;31"
   var contextMatch = "01;31"
+  /// `sl` and `cx`: whole selected and context lines (empty = none).
+  var selectedLine = ""
+  var contextLine = ""
+  /// `rv`: with -v, `sl` and `cx` apply to the other kind of line.
+  var reverse = false
   var fileName = "35"
   var lineNumber = "32"
   var byteOffset = "32"
@@ -97,28 +110,70 @@ struct Colors {
   /// Whether to append `\33[K` (erase to end of line) after each sequence.
   var eraseLine = true
 
-  /// The defaults, changed by the `GREP_COLORS` environment variable when set
-  /// (keys `mt`, `ms`, `mc`, `fn`, `ln`, `bn`, `se`, `ne`; others ignored).
+  /// The defaults, changed by the deprecated `GREP_COLOR` (the match colour,
+  /// with grep's warning when it takes effect) and then by `GREP_COLORS`,
+  /// read as grep reads it (keys `mt ms mc sl cx rv fn ln bn se ne`; a value
+  /// holds only digits and `;`, and parsing stops at anything else).
   static func fromEnvironment() -> Colors {
     var colors = Colors()
-    guard let spec = Platform.environment("GREP_COLORS") else { return colors }
-    for item in spec.split(separator: ":") {
-      let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let key = String(parts[0])
-      let value = parts.count > 1 ? String(parts[1]) : ""
-      switch key {
-      case "mt": colors.selectedMatch = value; colors.contextMatch = value
-      case "ms": colors.selectedMatch = value
-      case "mc": colors.contextMatch = value
-      case "fn": colors.fileName = value
-      case "ln": colors.lineNumber = value
-      case "bn": colors.byteOffset = value
-      case "se": colors.separator = value
-      case "ne": colors.eraseLine = false
-      default: break
-      }
+    var legacy: String?
+    if let value = Platform.environment("GREP_COLOR"), !value.isEmpty,
+      value.utf8.allSatisfy({ $0 == UInt8(ascii: ";") || ($0 >= 0x30 && $0 <= 0x39) })
+    {
+      colors.selectedMatch = value
+      colors.contextMatch = value
+      legacy = value
+    }
+    var legacySelected = legacy != nil
+    var legacyContext = legacy != nil
+    if let spec = Platform.environment("GREP_COLORS"), !spec.isEmpty {
+      colors.parse(Array(spec.utf8), legacySelected: &legacySelected, legacyContext: &legacyContext)
+    }
+    if let legacy, legacySelected || legacyContext {
+      writeError("mmgrep: warning: GREP_COLOR='\(legacy)' is deprecated; use GREP_COLORS='mt=\(legacy)'")
     }
     return colors
+  }
+
+  /// grep's `parse_grep_colors`.
+  private mutating func parse(_ spec: [UInt8], legacySelected: inout Bool, legacyContext: inout Bool) {
+    var name: [UInt8] = []
+    var value: [UInt8]?
+    for byte in spec + [0] {
+      if byte == UInt8(ascii: ":") || byte == 0 {
+        let key = String(decoding: name, as: UTF8.self)
+        let text = value.map { String(decoding: $0, as: UTF8.self) }
+        switch key {
+        case "mt":
+          if let text { selectedMatch = text; legacySelected = false }
+          contextMatch = selectedMatch
+          legacyContext = legacySelected
+        case "ms": if let text { selectedMatch = text; legacySelected = false }
+        case "mc": if let text { contextMatch = text; legacyContext = false }
+        case "sl": if let text { selectedLine = text }
+        case "cx": if let text { contextLine = text }
+        case "fn": if let text { fileName = text }
+        case "ln": if let text { lineNumber = text }
+        case "bn": if let text { byteOffset = text }
+        case "se": if let text { separator = text }
+        case "rv": reverse = true
+        case "ne": eraseLine = false
+        default: break
+        }
+        if byte == 0 { return }
+        name = []
+        value = nil
+      } else if byte == UInt8(ascii: "=") {
+        if name.isEmpty || value != nil { return }
+        value = []
+      } else if value == nil {
+        name.append(byte)
+      } else if byte == UInt8(ascii: ";") || (byte >= 0x30 && byte <= 0x39) {
+        value?.append(byte)
+      } else {
+        return
+      }
+    }
   }
 
   func start(_ sgr: String) -> String { "\u{1B}[\(sgr)m" + (eraseLine ? "\u{1B}[K" : "") }

@@ -93,6 +93,30 @@ enum Platform {
     return .success(names)
   }
 
+  /// The holes of a sparse file of `size` bytes, found with `lseek(2)`
+  /// `SEEK_HOLE`/`SEEK_DATA` (at most `limit`, each at least `minimum` bytes
+  /// long); empty when the file has none or the file system cannot tell.
+  static func holes(_ path: String, size: Int, minimum: Int, limit: Int) -> [Range<Int>] {
+    // Linux's SEEK_DATA and SEEK_HOLE (Glibc exports them only with _GNU_SOURCE).
+    let seekData: Int32 = 3
+    let seekHole: Int32 = 4
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var holes: [Range<Int>] = []
+    var offset = 0
+    while offset < size && holes.count < limit {
+      let start = Int(lseek(fd, off_t(offset), seekHole))
+      guard start >= offset, start < size else { break }
+      let next = Int(lseek(fd, off_t(start), seekData))
+      let end = next < 0 ? size : Swift.min(next, size)
+      guard end > start else { break }
+      if end - start >= minimum { holes.append(start..<end) }
+      offset = end
+    }
+    return holes
+  }
+
   /// Whether `name` matches the shell wildcard `pattern` (`fnmatch(3)`
   /// without flags: `*` also matches `/`, as grep's --include/--exclude do).
   static func wildcardMatches(_ pattern: String, _ name: String) -> Bool {

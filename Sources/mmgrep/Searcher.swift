@@ -43,12 +43,6 @@ final class Searcher {
     }
     output.flush()
     if settings.stats { printStats(seconds: Platform.now() - started) }
-    if output.failure != 0 {
-      if output.failure != Platform.brokenPipe {
-        writeError("mmgrep: write error: \(SystemError(code: output.failure).message)")
-      }
-      return 2
-    }
     if errorSeen { return 2 }
     return anySelected ? 0 : 1
   }
@@ -108,7 +102,9 @@ final class Searcher {
       let status: Platform.FileStatus
       switch Platform.status(childPath, followLinks: settings.followLinks) {
       case .failure(let error):
-        fileError(childDisplay, error.message)
+        // A name that cannot be stat'ed (a dangling link under -R) is
+        // filtered as a file first, as grep's walk does.
+        if settings.includesFile(name, operand: false) { fileError(childDisplay, error.message) }
         continue
       case .success(let value):
         status = value
@@ -144,7 +140,10 @@ final class Searcher {
       if status.kind == .regular && status.size > 0 {
         let buffer = try MappedByteBuffer(path: path, access: .read)
         try? buffer.advise(.sequential, range: nil)
-        search(buffer, name: name)
+        // A sparse file's holes are NUL bytes that the binary-file search skips
+        // without touching their pages (grep skips them with SEEK_HOLE too).
+        let holes = status.size >= 1 << 24 ? Platform.holes(path, size: buffer.count, minimum: 1 << 16, limit: 4096) : []
+        search(buffer, name: name, holes: holes)
         try? buffer.close()
       } else {
         let buffer = try HeapByteBuffer(contentsOf: path)
@@ -180,10 +179,11 @@ final class Searcher {
   // MARK: - One buffer
 
   /// Searches one buffer and prints what grep prints for it.
-  func search<Buffer: MutableByteBuffer>(_ buffer: Buffer, name: String) {
+  func search<Buffer: MutableByteBuffer>(_ buffer: Buffer, name: String, holes: [Range<Int>] = []) {
     filesSearched += 1
     bytesSearched += buffer.count
     var file = FileSearch(searcher: self, buffer: buffer, name: name)
+    file.holes = holes
     do {
       let selected = try file.run()
       if selected > 0 { anySelected = true }

@@ -175,7 +175,7 @@ struct Settings {
       threadsGiven = false
     }
 
-    switch command.color ?? "never" {
+    switch (command.color ?? "never").lowercased() {
     case "never", "no", "none":
       colors = nil
     case "always", "yes", "force":
@@ -213,7 +213,10 @@ struct Settings {
       if command.fixedStrings { options.insert(.literal) }
     }
     do {
-      if patterns.count == 1 {
+      if selectsNothing {
+        // grep exits before compiling, so a bad pattern is not reported.
+        pattern = try Pattern(bytes: [], options: [.utf])
+      } else if patterns.count == 1 {
         pattern = try Pattern(bytes: patterns[0], options: options)
       } else {
         pattern = try Pattern(anyOf: patterns, options: options)

@@ -157,4 +157,54 @@ final class CLIBehaviourTests {
     #expect(process.terminationStatus == 2)
     #expect(message == "mmgrep: write error: No space left on device\n")
   }
+
+  @Test("a write error stops mmgrep at once: the files after it are not searched or reported")
+  func writeErrorStops() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+    try write(String(repeating: "x line\n", count: 100_000), to: "x.txt")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
+    process.arguments = ["-n", "x", directory + "/x.txt", directory + "/missing.txt"]
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    process.waitUntilExit()
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 2)
+    #expect(message == "mmgrep: write error: No space left on device\n")
+  }
+
+  @Test("a sparse file larger than 4 GiB is searched without reading its holes")
+  func sparseFile() throws {
+    try write("head line\n", to: "sparse.bin")
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/sparse.bin"))
+    try handle.truncate(atOffset: 5 << 30)
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("needle\nlast\n".utf8))
+    try handle.close()
+    let counted = try mmgrep("-c", "needle", "sparse.bin")
+    #expect(counted.status == 0)
+    #expect(counted.stdout.string == "1\n")
+    let plain = try mmgrep("needle", "sparse.bin")
+    #expect(plain.status == 0)
+    #expect(plain.stdout.isEmpty)
+    #expect(plain.stderr.string == "mmgrep: sparse.bin: binary file matches\n")
+    let absent = try mmgrep("-c", "absent", "sparse.bin")
+    #expect(absent.status == 1)
+    #expect(absent.stdout.string == "0\n")
+    let listed = try mmgrep("-l", "last", "sparse.bin")
+    #expect(listed.stdout.string == "sparse.bin\n")
+  }
+
+  @Test("an unknown --color value prints the help and exits 0, even when a valid --color follows")
+  func unknownColor() throws {
+    try write("one\n", to: "c.txt")
+    for arguments in [["--colour=sometimes", "--color=never", "one", "c.txt"], ["--color=maybe", "one", "c.txt"]] {
+      let result = try CLIRunner.run(try CLIRunner.mmgrepPath(), arguments, in: directory)
+      #expect(result.status == 0)
+      #expect(result.stdout.string.hasPrefix("OVERVIEW: "))
+      #expect(result.stdout.string.contains("--color"))
+    }
+  }
 }

@@ -42,13 +42,17 @@ enum CLIRunner {
   }
 
   /// Runs `executable` with `arguments` in `directory`, feeding `input` through
-  /// a pipe (or an empty pipe), and collects its output and exit status.
-  static func run(_ executable: String, _ arguments: [String], in directory: String, input: [UInt8]? = nil) throws -> RunResult {
+  /// a pipe (or an empty pipe), with `extra` added to the environment, and
+  /// collects its output and exit status.
+  static func run(
+    _ executable: String, _ arguments: [String], in directory: String, input: [UInt8]? = nil,
+    environment extra: [String: String] = [:]
+  ) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = environment
+    process.environment = environment.merging(extra) { _, new in new }
     // Output goes to files, so a large output cannot block on a full pipe.
     let scratch = FileManager.default.temporaryDirectory.path
     let outPath = scratch + "/mmgrep-test-stdout-\(UUID().uuidString)"
@@ -103,6 +107,7 @@ final class Workspace {
     try FileManager.default.copyItem(atPath: Self.fixtures, toPath: path)
     try FileManager.default.createSymbolicLink(atPath: path + "/tree/sub/link.txt", withDestinationPath: "../top.txt")
     try FileManager.default.createSymbolicLink(atPath: path + "/tree/docs/loop", withDestinationPath: "..")
+    try FileManager.default.createSymbolicLink(atPath: path + "/links/dangling", withDestinationPath: "missing")
   }
 
   deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -7,7 +7,8 @@ import Testing
 /// golden output as sorted lines (for -r, whose order is the file system's
 /// readdir order); `stderr` compares standard error too (grep's `grep:`
 /// prefix read as `mmgrep:`); `stdin=FILE` pipes FILE to standard input;
-/// `cwd=DIR` runs in that fixture directory.
+/// `cwd=DIR` runs in that fixture directory; `env=NAME=VALUE` sets an
+/// environment variable (such as `GREP_COLORS`) for both tools.
 struct ConformanceCase: Sendable, CustomTestStringConvertible {
   var line: String
   var tags: Set<String>
@@ -16,6 +17,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
   var stdinFile: String?
   /// The directory (inside the fixtures) to run in; the fixtures root by default.
   var directory: String?
+  /// Environment variables set for both tools (`env=NAME=VALUE` tags, e.g. GREP_COLORS).
+  var environment: [String: String] = [:]
 
   var testDescription: String { "mmgrep " + line.components(separatedBy: " | ")[1] }
   var usesFixedStrings: Bool { tags.contains("F") }
@@ -29,7 +32,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     self.line = line
     let fields = line.components(separatedBy: " | ")
     let tagList = fields[0].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-    tags = Set(tagList.filter { $0 != "-" && !$0.hasPrefix("stdin=") && !$0.hasPrefix("cwd=") })
+    tags = Set(tagList.filter { $0 != "-" && !$0.hasPrefix("stdin=") && !$0.hasPrefix("cwd=") && !$0.hasPrefix("env=") })
+    for tag in tagList where tag.hasPrefix("env=") {
+      let assignment = tag.dropFirst(4)
+      if let equals = assignment.firstIndex(of: "=") {
+        environment[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+      }
+    }
     stdinFile = tagList.first { $0.hasPrefix("stdin=") }.map { String($0.dropFirst(6)) }
     directory = tagList.first { $0.hasPrefix("cwd=") }.map { String($0.dropFirst(4)) }
     arguments = ShellWords.split(fields.count > 1 ? fields[1] : "")

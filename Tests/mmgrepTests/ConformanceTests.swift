@@ -23,7 +23,8 @@ final class ConformanceTests {
     let mmgrep = try CLIRunner.mmgrepPath()
     let stdin = try input(for: testCase)
     let directory = workspace.path + (testCase.directory.map { "/" + $0 } ?? "")
-    let actual = try CLIRunner.run(mmgrep, testCase.arguments, in: directory, input: stdin)
+    let actual = try CLIRunner.run(
+      mmgrep, testCase.arguments, in: directory, input: stdin, environment: testCase.environment)
 
     let golden = try #require(Golden.all[testCase.line], "no golden output recorded for: \(testCase.line)")
     #expect(actual.status == golden.status, "exit status")
@@ -37,7 +38,8 @@ final class ConformanceTests {
     }
 
     guard CLIRunner.liveGrepAvailable else { return }
-    let grep = try CLIRunner.run("/usr/bin/grep", testCase.grepCommand, in: directory, input: stdin)
+    let grep = try CLIRunner.run(
+      "/usr/bin/grep", testCase.grepCommand, in: directory, input: stdin, environment: testCase.environment)
     #expect(actual.status == grep.status, "exit status (live grep)")
     #expect(actual.stdout == grep.stdout, "live grep printed:\n\(grep.stdout.string)\nmmgrep printed:\n\(actual.stdout.string)")
     if testCase.comparesStderr {
@@ -61,7 +63,8 @@ final class ConformanceTests {
     for testCase in ConformanceCase.all {
       let directory = workspace.path + (testCase.directory.map { "/" + $0 } ?? "")
       let result = try CLIRunner.run(
-        "/usr/bin/grep", testCase.grepCommand, in: directory, input: try input(for: testCase))
+        "/usr/bin/grep", testCase.grepCommand, in: directory, input: try input(for: testCase),
+        environment: testCase.environment)
       lines.append(Golden.line(for: testCase, result))
     }
     try (lines.joined(separator: "\n") + "\n").write(toFile: Golden.path, atomically: true, encoding: .utf8)
