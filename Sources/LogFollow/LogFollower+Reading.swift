@@ -49,7 +49,10 @@ extension LogFollower {
       return end == size
     }
     let complete = lastNewline + 1
-    let outcome = try examine(window, complete: complete, file: file, into: &lines, events: &events)
+    // Lines are kept aside until the window is done, so a file that shrinks
+    // under it gives nothing twice.
+    var found: [FollowedLine] = []
+    let outcome = try examine(window, complete: complete, file: file, into: &found, events: &events)
     guard case .examined(let consumed) = outcome else { return true }
     if options.numbersLines, let number = file.lineNumber {
       do {
@@ -59,6 +62,14 @@ extension LogFollower {
         throw .buffer(error)
       }
     }
+    do {
+      let kept = min(consumed, OpenFile.tailLength)
+      file.remember(try window.bytes(in: (consumed - kept)..<consumed))
+    } catch {
+      if vanished(error) { return true }
+      throw .buffer(error)
+    }
+    lines += found
     file.offset = start + consumed
     file.scanned = file.offset
     return consumed == complete && end == size
@@ -160,6 +171,7 @@ extension LogFollower {
       lines.append(FollowedLine(bytes: bytes, offset: file.offset, endOffset: size, number: file.lineNumber,
                                 generation: file.generation, file: file.identity, isTerminated: false))
     }
+    file.remember(bytes)
     file.offset = size
     file.scanned = size
     file.lineNumber = file.lineNumber.map { $0 + 1 }

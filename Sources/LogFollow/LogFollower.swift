@@ -27,9 +27,10 @@ import Synchronization
 ///   Each line is delivered once.
 /// - **Truncation**: when the file's size drops below the offset reached, the
 ///   follower restarts at offset 0 of the same file, as a new generation
-///   (``FollowEvent/truncated(generation:)``). A file truncated and then
-///   regrown past the old offset between two polls cannot be told from a
-///   file that only grew (as with `tail -F`).
+///   (``FollowEvent/truncated(generation:)``). A file truncated and rewritten
+///   past the old offset between two polls is caught too: the follower keeps
+///   the last 256 bytes before its offset and checks them (`pread(2)`) at
+///   every poll — unless the rewrite put the very same bytes there.
 /// - **Rotation**: when the path names another file (another device or
 ///   inode — renamed and recreated, or deleted and recreated), the follower
 ///   first reads the old file to its end, delivers its unterminated last
@@ -226,6 +227,21 @@ extension LogFollower {
     var scanned: Int
     /// The number of the line starting at `offset`.
     var lineNumber: Int?
+    /// The last bytes before `offset` (at most `tailLength`), checked at each
+    /// poll: when they changed, the file was truncated and rewritten.
+    var tail: [UInt8] = []
+
+    /// How many bytes before the offset are checked.
+    static let tailLength = 256
+
+    /// Appends bytes examined just before the new offset to `tail`.
+    mutating func remember(_ bytes: some Collection<UInt8>) {
+      if bytes.count >= Self.tailLength {
+        tail = Array(bytes.suffix(Self.tailLength))
+      } else {
+        tail = Array((tail + bytes).suffix(Self.tailLength))
+      }
+    }
 
     var checkpoint: FollowCheckpoint {
       FollowCheckpoint(offset: offset, file: identity, lineNumber: lineNumber)
@@ -237,6 +253,7 @@ extension LogFollower {
       offset = 0
       scanned = 0
       lineNumber = numbered ? 1 : nil
+      tail = []
     }
   }
 
@@ -282,7 +299,7 @@ extension LogFollower {
     }
     guard var file = state.current else { return true }
     let size = try status(of: file).size
-    if size < file.offset {
+    if size < file.offset || !tailIsIntact(file) {
       file.restart(generation: state.nextGeneration, numbered: options.numbersLines)
       state.nextGeneration += 1
       events.append(.truncated(generation: file.generation))
@@ -366,6 +383,15 @@ extension LogFollower {
         throw error
       }
     }
+    if offset > 0 {
+      do throws(SysError) {
+        let length = min(offset, OpenFile.tailLength)
+        file.tail = try sysRead(descriptor, count: length, at: offset - length)
+      } catch {
+        sysClose(descriptor)
+        throw .system(operation: "read", path: path, errno: error.code)
+      }
+    }
     state.nextGeneration += 1
     state.start = nil
     state.missingReported = false
@@ -426,6 +452,15 @@ extension LogFollower {
       events.append(.inaccessible(errno: error.code))
       state.inaccessibleReported = error.code
     }
+  }
+
+  /// Whether the bytes just before the offset are still those examined
+  /// there: a file truncated and rewritten to at least the offset between
+  /// two polls changes them (unless it was rewritten with the same bytes).
+  func tailIsIntact(_ file: OpenFile) -> Bool {
+    guard !file.tail.isEmpty else { return true }
+    let found = try? sysRead(file.descriptor, count: file.tail.count, at: file.offset - file.tail.count)
+    return found.map { $0 == file.tail } ?? true
   }
 
   func status(of file: OpenFile) throws(FollowError) -> SysStatus {

@@ -27,6 +27,7 @@ final class Searcher {
   /// Searches every operand and returns the exit status.
   func run() -> Int32 {
     if settings.selectsNothing { return 1 }
+    if settings.extensions.usesFollower { return FollowSearch(searcher: self).run() }
     let started = Platform.now()
     if settings.files.isEmpty {
       // -r with no operand: the working directory, names without "./".

@@ -80,6 +80,14 @@ struct FollowerTests {
     log.append("z ERROR\n")
     #expect(describe(try follower.poll().lines) == ["2:1:0-8:z ERROR"])
     #expect(follower.checkpoint == FollowCheckpoint(offset: 8, file: log.identity, lineNumber: 2))
+
+    // Truncated and rewritten past the old offset between two polls: the
+    // bytes before the offset changed.
+    log.cut(to: 0)
+    log.append("rewritten, longer ERROR\n")
+    batch = try follower.poll()
+    #expect(batch.events == [.truncated(generation: 3)])
+    #expect(describe(batch.lines) == ["3:1:0-24:rewritten, longer ERROR"])
   }
 
   @Test("rotation: the old file is read to its end (unterminated line too), then the new one from 0")

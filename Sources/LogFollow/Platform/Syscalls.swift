@@ -115,3 +115,25 @@ func sysWriteAtomically(_ bytes: [UInt8], to path: String) throws(SysError) {
     throw failure
   }
 }
+
+/// Reads up to `count` bytes at `offset` (`pread(2)`, retried after `EINTR`
+/// and short reads); fewer at the end of the file.
+func sysRead(_ descriptor: Int32, count: Int, at offset: Int) throws(SysError) -> [UInt8] {
+  var failure: SysError? = nil
+  let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+    initialized = 0
+    while initialized < count {
+      // Safe because `initialized < count` bytes of capacity remain.
+      let n = pread(descriptor, buffer.baseAddress! + initialized, count - initialized, off_t(offset + initialized))
+      if n < 0 {
+        if errno == EINTR { continue }
+        failure = SysError(code: errno)
+        return
+      }
+      if n == 0 { return }
+      initialized += n
+    }
+  }
+  if let failure { throw failure }
+  return bytes
+}
