@@ -232,6 +232,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       output.append(byte: settings.nullAfterName ? 0 : UInt8(ascii: "\n"))
       if settings.lineBuffered { output.flush() }
     }
+    if binarySelected, let json = searcher.jsonRun { json.binaryOffset = binaryFrom ?? 0 }
     if !settings.count && !listing && (encodingError || binarySelected) {
       output.flush()
       writeError("mmgrep: \(name): binary file matches")
@@ -323,6 +324,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// A line (or, with -o, a match) that is not valid UTF-8 is suppressed
   /// (grep then reports "binary file matches"), and `lastOut` stays put.
   mutating func printLine(_ range: Range<Int>, number: Int, selected: Bool) throws(RegexError) {
+    if settings.extensions.json { return try printJSONLine(range, number: number, selected: selected) }
     let separator = selected ? UInt8(ascii: ":") : UInt8(ascii: "-")
     // A line the pattern matches (the selected ones, or the context ones
     // under -v) is coloured or cut by -o.
@@ -458,6 +460,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   }
 
   func printGroupSeparator() {
+    if settings.extensions.json { return }
     guard let separator = settings.groupSeparator else { return }
     if let colors = settings.colors, !colors.separator.isEmpty {
       output.append(colors.start(colors.separator))

@@ -19,6 +19,8 @@ final class Searcher {
   var showNames = false
   var bytesSearched = 0
   var filesSearched = 0
+  /// --json: the events' state (FileSearch+JSON.swift).
+  var jsonRun: JSONRun? = nil
 
   init(settings: Settings) {
     self.settings = settings
@@ -28,6 +30,7 @@ final class Searcher {
   func run() -> Int32 {
     if settings.selectsNothing { return 1 }
     if settings.extensions.usesFollower { return FollowSearch(searcher: self).run() }
+    if settings.extensions.json { jsonRun = JSONRun(output: output) }
     let started = Platform.now()
     if settings.files.isEmpty {
       // -r with no operand: the working directory, names without "./".
@@ -42,6 +45,7 @@ final class Searcher {
       showNames = settings.withFilenames ?? (settings.files.count > 1)
       for operand in settings.files { searchOperand(operand) }
     }
+    jsonRun?.summary()
     output.flush()
     if settings.stats { printStats(seconds: Platform.now() - started) }
     if output.failure != 0 {
@@ -185,6 +189,8 @@ final class Searcher {
     filesSearched += 1
     bytesSearched += buffer.count
     var file = FileSearch(searcher: self, buffer: buffer, name: name)
+    jsonRun?.beginFile(name: name, bytes: buffer.count)
+    defer { jsonRun?.endFile() }
     do {
       let selected = try file.run()
       if selected > 0 { anySelected = true }
