@@ -197,6 +197,8 @@ public struct LineSequence {
   let inverted: Bool
   let parallelism: Int
   let chunkSize: Int
+  /// Set by the `budget:` overloads (Pattern+Budget.swift).
+  var budget: SearchBudget? = nil
 
   init(pattern: Pattern, source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int) {
     precondition(parallelism >= 1, "parallelism \(parallelism) must be at least 1")
@@ -224,6 +226,8 @@ public struct LineSequence {
     // error met after some of them, thrown once they are delivered.
     var batchLimit = 1
     var deferredError: RegexError? = nil
+    // Budgeted state (Pattern+Budget.swift).
+    var budgetState: LineBudgetState? = nil
 
     /// The next selected line, or `nil` after the last one.
     ///
@@ -242,6 +246,7 @@ public struct LineSequence {
         deferredError = nil
         throw error
       }
+      if let budget = sequence.budget { return try refillBudgeted(budget) }
       let s = sequence
       let lease = self.lease
       var scanner = self.scanner
@@ -275,6 +280,7 @@ public struct LineSequence {
 
     private mutating func nextParallel() throws(RegexError) -> LineMatch? {
       while pendingIndex == pending.count {
+        if let budget = sequence.budget { return try refillBudgeted(budget) }
         if finished { return nil }
         try fillWindow()
       }
@@ -327,7 +333,7 @@ public struct LineSequence {
   /// - Parameter body: Called on the calling thread; return `false` to stop.
   /// - Throws: `RegexError` from the search or from `body`.
   public func forEach(_ body: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) {
-    if parallelism > 1 {
+    if parallelism > 1 || budget != nil {
       var iterator = makeIterator()
       while let line = try iterator.next() { if try !body(line) { return } }
       return
