@@ -128,21 +128,30 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     let binary = try binaryStart()
     let pattern = settings.pattern
     let invert = settings.invert
+    // --timeout: what is left of it (`.unlimited` without one: the plain searches).
+    let deadline = searcher.deadline
+    let budget = deadline?.remainingBudget ?? .unlimited
 
     // -c without -m on a text file: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil
       && binary == nil && !settings.multiline
     {
-      let count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads)
+      let count: Int
+      do {
+        count = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads, budget: budget)
+      } catch {
+        if let partial = error.partialCount { printCount(partial) }
+        throw error
+      }
       printCount(count)
       return count
     }
 
     if settings.multiline {
       if settings.onlyMatching && binary == nil && !settings.count && settings.list == .none && !settings.quiet {
-        return try printMultilineMatches()
+        return try printMultilineMatches(budget: budget)
       }
-      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert, budget: budget)
       return try process(&source, binaryFrom: binary == nil ? nil : 0)
     }
     if let binary, settings.binaryWithoutMatch {
@@ -150,24 +159,26 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       // lines of earlier reads were already handled as text.
       var source = LateBinaryLines(
         pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore, stopsAtBinary: true)
+        textLineCount: binary.linesBefore, stopsAtBinary: true, budget: budget)
       return try process(&source, binaryFrom: nil)
     }
     if let binary {
       if binary.offset == 0 {
         var source = SegmentLines(pattern: pattern, buffer: buffer, invert: invert)
+        source.deadline = deadline
         return try process(&source, binaryFrom: 0)
       }
       var source = LateBinaryLines(
         pattern: pattern, buffer: buffer, invert: invert, binaryStart: binary.offset,
-        textLineCount: binary.linesBefore)
+        textLineCount: binary.linesBefore, budget: budget)
+      source.deadline = deadline
       return try process(&source, binaryFrom: binary.offset)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
     var source = LibraryLines(
       iterator: pattern.matchingLines(
-        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : threads
+        in: buffer, inverted: invert, parallelism: firstOnly ? 1 : threads, budget: budget
       ).makeIterator())
     return try process(&source, binaryFrom: nil)
   }
@@ -486,8 +497,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// -U -o: each non-empty match (which may span lines) on its own line,
   /// prefixed with the number of the line where it starts.
-  mutating func printMultilineMatches() throws(RegexError) -> Int {
-    var iterator = settings.pattern.matches(in: buffer).makeIterator()
+  mutating func printMultilineMatches(budget: SearchBudget = .unlimited) throws(RegexError) -> Int {
+    var iterator = settings.pattern.matches(in: buffer, budget: budget).makeIterator()
     var selectedLines = 0
     var lineNumber = 1
     var scanned = 0

@@ -12,6 +12,8 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var number = 0
   var nextNewline = -1
   var nextNul = -1
+  /// --timeout: checked before each segment.
+  var deadline: Deadline? = nil
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
   init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1) {
@@ -25,6 +27,7 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   mutating func next() throws(RegexError) -> SelectedLine? {
     let count = buffer.count
     while position < count {
+      if let deadline { try deadline.check(at: position, pattern: pattern.source) }
       do {
         if nextNewline < position && nextNewline != count {
           nextNewline = try buffer.find(UInt8(ascii: "\n"), start: position) ?? count
@@ -63,10 +66,12 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
   let stopsAtBinary: Bool
   /// Whether the lines ran into the binary part (the text part is exhausted).
   private(set) var reachedBinary = false
+  /// --timeout: the binary part's check.
+  var deadline: Deadline? = nil
 
   init(
     pattern: Pattern, buffer: Buffer, invert: Bool, binaryStart: Int, textLineCount: Int,
-    stopsAtBinary: Bool = false
+    stopsAtBinary: Bool = false, budget: SearchBudget = .unlimited
   ) {
     self.pattern = pattern
     self.buffer = buffer
@@ -74,7 +79,7 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
     self.binaryStart = binaryStart
     self.textLineCount = textLineCount
     self.stopsAtBinary = stopsAtBinary
-    text = LibraryLines(iterator: pattern.matchingLines(in: buffer, inverted: invert).makeIterator())
+    text = LibraryLines(iterator: pattern.matchingLines(in: buffer, inverted: invert, budget: budget).makeIterator())
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {
@@ -85,6 +90,7 @@ struct LateBinaryLines<Buffer: MutableByteBuffer>: LineSource {
       if stopsAtBinary { return nil }
       segments = SegmentLines(
         pattern: pattern, buffer: buffer, invert: invert, start: binaryStart, firstNumber: textLineCount + 1)
+      segments?.deadline = deadline
     }
     return try segments?.next()
   }
@@ -105,10 +111,10 @@ struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
   var position = 0
   var number = 0
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, budget: SearchBudget = .unlimited) {
     self.buffer = buffer
     self.invert = invert
-    matches = pattern.matches(in: buffer).makeIterator()
+    matches = pattern.matches(in: buffer, budget: budget).makeIterator()
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {

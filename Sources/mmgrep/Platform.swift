@@ -1,5 +1,6 @@
 // The C library calls mmgrep makes directly: write(2), stat(2), readdir(3),
-// isatty(3), clock_gettime(2), exit(3). Every other file is plain Swift.
+// isatty(3), clock_gettime(2), exit(3), signals for --follow, and the
+// --timeout backstop. Every other file is plain Swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +9,7 @@ import Darwin
 #else
 #error("mmgrep: unsupported C library")
 #endif
+import Dispatch
 
 /// Thin wrappers over the C library, so the rest of mmgrep never imports it.
 enum Platform {
@@ -176,6 +178,23 @@ extension Platform {
       if signal > 0 { return signal }
       if errno == EINTR { continue }
       return nil
+    }
+  }
+}
+
+// MARK: - The --timeout backstop
+
+extension Platform {
+  /// Writes `message` to standard error and ends the process with `status`
+  /// (`_exit(2)`: no flushing, no handlers) after `delay`, from a Dispatch
+  /// timer on another thread — whatever the main thread is doing then.
+  static func exitAfter(_ delay: Duration, status: Int32, message: String) {
+    let (seconds, attoseconds) = delay.components
+    let nanoseconds = seconds > Int64(Int.max / 1_000_000_000 - 1) ? Int.max : Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+      var text = message
+      text.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
+      _exit(status)
     }
   }
 }

@@ -21,6 +21,8 @@ final class Searcher {
   var filesSearched = 0
   /// --json: the events' state (FileSearch+JSON.swift).
   var jsonRun: JSONRun? = nil
+  /// --timeout: when searching must stop (Searcher+Timeout.swift).
+  var deadline: Deadline? = nil
 
   init(settings: Settings) {
     self.settings = settings
@@ -31,6 +33,7 @@ final class Searcher {
     if settings.selectsNothing { return 1 }
     if settings.extensions.usesFollower { return FollowSearch(searcher: self).run() }
     if settings.extensions.json { jsonRun = JSONRun(output: output) }
+    startTimeout()
     let started = Platform.now()
     if settings.files.isEmpty {
       // -r with no operand: the working directory, names without "./".
@@ -202,6 +205,7 @@ final class Searcher {
 
   func report<Buffer: MutableByteBuffer>(_ error: RegexError, in buffer: Buffer, name: String) {
     errorSeen = true
+    if error.kind == .budgetExceeded { timedOut(error, name: name) }
     if let bufferError = error.bufferError {
       if case .truncated = bufferError {
         writeError("mmgrep: \(name): file truncated while searching")

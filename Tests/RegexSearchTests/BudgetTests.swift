@@ -165,3 +165,28 @@ import Testing
     #expect(try lines.collect().map(\.number) == [1, 3, 4])
   }
 }
+
+extension BudgetTests {
+  @Test("a time limit stops a search over slow lines, each found line before the offset reached")
+  func slowLines() throws {
+    var text = ""
+    for i in 0..<400 { text += i % 50 == 0 ? "ok \(i)\n" : String(repeating: "a", count: 22) + "b\n" }
+    let buffer = HeapByteBuffer(text)
+    // Each "aaa...ab" line costs about 4 million backtracking steps, far more
+    // than the limit allows for 350 of them; a step never takes that long alone.
+    let pattern = try Pattern("^(a+)+$|ok")
+    var lines = pattern.matchingLines(in: buffer, budget: SearchBudget(timeLimit: .milliseconds(50))).makeIterator()
+    var found: [LineMatch] = []
+    do {
+      while let line = try lines.next() { found.append(line) }
+      Issue.record("the search ended without running out of time")
+    } catch {
+      #expect(error.kind == .budgetExceeded)
+      let offset = try #require(error.offset)
+      #expect(offset < buffer.count)
+      #expect(offset == 0 || buffer[offset - 1] == 0x0A)
+      #expect(found.allSatisfy { $0.range.upperBound < offset })
+      #expect(found.map(\.number) == Array(stride(from: 1, to: 400, by: 50).prefix(found.count)))
+    }
+  }
+}
