@@ -13,6 +13,8 @@ final class FollowedFile {
   /// With -m: resume after the last selected line, not after the batch.
   var stopCheckpoint: FollowCheckpoint? = nil
   var savedCheckpoint: FollowCheckpoint? = nil
+  /// Whether saving the state failed (reported once).
+  var stateWriteFailed = false
   /// Whether a line was suppressed for invalid UTF-8 ("binary file matches").
   var suppressedLine = false
   var reportedBinary = false
@@ -275,6 +277,8 @@ struct FollowSearch {
       file.savedCheckpoint = checkpoint
     } catch {
       searcher.errorSeen = true
+      guard !file.stateWriteFailed else { return }
+      file.stateWriteFailed = true
       searcher.output.flush()
       writeError("mmgrep: \(error)")
     }
