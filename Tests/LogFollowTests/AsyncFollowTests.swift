@@ -5,8 +5,10 @@ import TestSupport
 import Testing
 
 /// The asynchronous sequences, driven from the test and from a child process.
-/// Waits are bounded by the time limit only (no timing assertions).
-@Suite("LogFollower: async sequences", .timeLimit(.minutes(1)))
+/// Waits are bounded by the time limit only (no timing assertions); it is
+/// generous because the whole test suite can keep Swift's cooperative
+/// threads busy with long synchronous tests for minutes.
+@Suite("LogFollower: async sequences", .timeLimit(.minutes(10)))
 struct AsyncFollowTests {
   let directory: TemporaryDirectory
   let log: LogFile

@@ -60,7 +60,7 @@ final class FollowingProcess {
 }
 
 /// `--follow`, `--from-offset` and `--state-file`, run as a subprocess.
-@Suite("mmgrep --follow and incremental scans", .timeLimit(.minutes(2)))
+@Suite("mmgrep --follow and incremental scans", .timeLimit(.minutes(10)))
 final class FollowCLITests {
   let directory: String
 

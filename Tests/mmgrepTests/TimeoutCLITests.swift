@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `mmgrep --timeout`: partial output, the message, exit status 2, never a hang.
-@Suite("mmgrep --timeout", .timeLimit(.minutes(1)))
+@Suite("mmgrep --timeout", .timeLimit(.minutes(10)))
 final class TimeoutCLITests {
   let directory: String
 
