@@ -80,7 +80,10 @@ struct FollowSearch {
       writeError("mmgrep: \(stateError)")
       Platform.exit(2)
     }
-    let options = LogFollower.Options(pollInterval: ext.pollInterval, numbersLines: settings.lineNumbers || ext.json)
+    // Under --timeout, batches of 1 MiB: the deadline is checked between batches.
+    let options = LogFollower.Options(pollInterval: ext.pollInterval,
+                                      maximumBatchBytes: ext.timeout == nil ? 16 << 20 : 1 << 20,
+                                      numbersLines: settings.lineNumbers || ext.json)
     files = settings.files.map { path in
       FollowedFile(
         name: path,
@@ -99,6 +102,7 @@ struct FollowSearch {
     if ext.follow {
       follow()
     } else {
+      searcher.startTimeout()
       for file in files { scanOnce(file) }
     }
     return finish()
@@ -133,6 +137,7 @@ struct FollowSearch {
         let batch = try file.follower.poll()
         handle(batch, of: file, oneShot: true)
         if batch.isCaughtUp { break }
+        if let deadline = searcher.deadline, ContinuousClock.now >= deadline.instant { timedOut(file) }
         if settings.extensions.stateFile != nil, Platform.waitForTerminationSignal(.zero) != nil { break }
       }
       if !file.isDone && settings.extensions.stateFile == nil {
@@ -284,6 +289,19 @@ struct FollowSearch {
     }
   }
 
+  /// --timeout in a one-shot scan (checked between batches of at most 1
+  /// MiB): the state is saved, -c/-l/-L print what they have so far, the
+  /// offset reached (everything before it was searched) is reported, exit status 2.
+  func timedOut(_ file: FollowedFile) -> Never {
+    saveState(of: file)
+    printTotals(of: file)
+    emitJSONEnd()
+    searcher.output.flush()
+    writeError("mmgrep: \(file.name): search timed out after \(settings.extensions.timeoutText)s at byte "
+      + "\(file.checkpoint?.offset ?? 0)")
+    Platform.exit(2)
+  }
+
   /// The end: binary-file notices, JSON end and summary events, the status.
   func finish() -> Int32 {
     let output = searcher.output
@@ -292,6 +310,20 @@ struct FollowSearch {
       reportBinary(file)
       file.follower.close()
     }
+    emitJSONEnd()
+    output.flush()
+    if output.failure != 0 {
+      if output.failure != Platform.brokenPipe {
+        writeError("mmgrep: write error: \(SystemError(code: output.failure).message)")
+      }
+      return 2
+    }
+    if searcher.errorSeen { return 2 }
+    return searcher.anySelected ? 0 : 1
+  }
+
+  /// With --json, the `end` event of each file that had a `begin`, then the `summary`.
+  func emitJSONEnd() {
     if let json = printer.json {
       var total = JSONLines.Stats()
       let elapsed = Self.nanoseconds(ContinuousClock.now - started)
@@ -305,15 +337,6 @@ struct FollowSearch {
       total.elapsedNanoseconds = elapsed
       json.summary(elapsedNanoseconds: elapsed, stats: total)
     }
-    output.flush()
-    if output.failure != 0 {
-      if output.failure != Platform.brokenPipe {
-        writeError("mmgrep: write error: \(SystemError(code: output.failure).message)")
-      }
-      return 2
-    }
-    if searcher.errorSeen { return 2 }
-    return searcher.anySelected ? 0 : 1
   }
 
   static func nanoseconds(_ duration: Duration) -> Int64 {

@@ -100,3 +100,23 @@ final class TimeoutCLITests {
     #expect(result.stderr.string.hasPrefix("mmgrep: \(value): invalid timeout"))
   }
 }
+
+extension TimeoutCLITests {
+  @Test("an incremental scan that runs out of time saves where it stopped; the next run goes on from there")
+  func incrementalScan() throws {
+    // 3 MiB: more than one batch of the follower (1 MiB under --timeout).
+    let line = "an ordinary line of text with ERROR in it\n"  // 42 bytes
+    let lines = 3 << 20 / line.utf8.count
+    try String(repeating: line, count: lines).write(toFile: directory + "/big.log", atomically: true, encoding: .utf8)
+    let first = try mmgrep("-c", "--timeout", "0", "--state-file", "big.state", "ERROR", "big.log")
+    #expect(first.status == 2)
+    let state = try String(contentsOfFile: directory + "/big.state", encoding: .utf8)
+    let offset = try #require(Int(state.split(separator: "\n")[0].dropFirst("offset=".count)))
+    #expect(offset > 0 && offset < lines * 42 && offset % 42 == 0)
+    #expect(first.stderr.string == "mmgrep: big.log: search timed out after 0s at byte \(offset)\n")
+    #expect(first.stdout.string == "\(offset / 42)\n")
+    let second = try mmgrep("-c", "--state-file", "big.state", "ERROR", "big.log")
+    #expect(second.status == 0)
+    #expect(second.stdout.string == "\(lines - offset / 42)\n")
+  }
+}
