@@ -74,7 +74,8 @@ public struct FollowedLine: Sendable, Hashable {
   public var text: String { String(decoding: bytes, as: UTF8.self) }
 
   /// The resume point just after this line: save it to continue with the
-  /// next line, even if you stop before the sequence does.
+  /// next line, even if you stop before the sequence does. It has no
+  /// ``FollowCheckpoint/tailDigest`` (the line does not carry the bytes before it).
   public var checkpoint: FollowCheckpoint {
     FollowCheckpoint(offset: endOffset, file: file, lineNumber: number.map { $0 + 1 })
   }
@@ -99,8 +100,9 @@ public enum FollowEvent: Sendable, Equatable {
   /// an unterminated last line, and the new file is followed from offset 0
   /// as `generation`.
   case rotated(generation: Int)
-  /// The checkpoint to resume from was not used: it names another file, or
-  /// the file is now shorter than its offset. Following starts at offset 0.
+  /// The checkpoint (or start offset) was not used: it names another file,
+  /// the file is now shorter than its offset, or the bytes before its offset
+  /// no longer have its digest. Following starts at offset 0.
   case checkpointRejected
   /// A line could not be searched (a PCRE2 match, depth or heap limit): it
   /// is treated as not matching, and following goes on after it.

@@ -66,8 +66,9 @@ public final class LogFollower: Sendable {
     /// At this byte offset (it should be a line start). An offset past the
     /// end of the file starts at 0 (``FollowEvent/checkpointRejected``).
     case offset(Int)
-    /// At the checkpoint's offset, when the path names the checkpoint's file
-    /// and the file is not shorter; otherwise at offset 0
+    /// At the checkpoint's offset, when the path names the checkpoint's file,
+    /// the file is not shorter, and the bytes before the offset still have
+    /// the checkpoint's digest; otherwise at offset 0
     /// (``FollowEvent/checkpointRejected``).
     case checkpoint(FollowCheckpoint)
   }
@@ -232,7 +233,7 @@ extension LogFollower {
     var tail: [UInt8] = []
 
     /// How many bytes before the offset are checked.
-    static let tailLength = 256
+    static var tailLength: Int { FollowCheckpoint.tailLength }
 
     /// Appends bytes examined just before the new offset to `tail`.
     mutating func remember(_ bytes: some Collection<UInt8>) {
@@ -244,7 +245,8 @@ extension LogFollower {
     }
 
     var checkpoint: FollowCheckpoint {
-      FollowCheckpoint(offset: offset, file: identity, lineNumber: lineNumber)
+      FollowCheckpoint(offset: offset, file: identity, lineNumber: lineNumber,
+                       tailDigest: offset > 0 ? FollowCheckpoint.digest(tail) : nil)
     }
 
     /// Back to offset 0 as `generation`.
@@ -362,7 +364,9 @@ extension LogFollower {
     case .offset(let requested):
       if requested <= status.size { offset = requested } else { events.append(.checkpointRejected) }
     case .checkpoint(let checkpoint):
-      if checkpoint.file == identity && checkpoint.offset <= status.size {
+      if checkpoint.file == identity && checkpoint.offset <= status.size
+        && tailMatches(checkpoint, descriptor: descriptor)
+      {
         offset = checkpoint.offset
         knownLine = checkpoint.lineNumber
       } else {
@@ -397,6 +401,17 @@ extension LogFollower {
     state.missingReported = false
     state.current = file
     events.append(.opened(generation: file.generation, offset: offset))
+  }
+
+  /// Whether the bytes before a checkpoint's offset still have its digest
+  /// (or it has none).
+  func tailMatches(_ checkpoint: FollowCheckpoint, descriptor: Int32) -> Bool {
+    guard let digest = checkpoint.tailDigest else { return true }
+    let length = min(checkpoint.offset, FollowCheckpoint.tailLength)
+    guard let bytes = try? sysRead(descriptor, count: length, at: checkpoint.offset - length),
+          bytes.count == length
+    else { return false }
+    return FollowCheckpoint.digest(bytes) == digest
   }
 
   /// Checks whether the path now names another file; if so, opens it as the

@@ -218,7 +218,7 @@ struct FollowSearch {
       file.wasMissing = false
       message = "file replaced; following the new file"
     case .checkpointRejected:
-      message = "the start offset is past the end (the file was rotated or truncated); searching from the start"
+      message = "the start offset does not apply (the file was rotated, truncated or rewritten); searching from the start"
     case .lineSkipped(let offset, let error):
       searcher.errorSeen = true
       message = "byte \(offset): \(Self.limitCause(error)) (line skipped)"

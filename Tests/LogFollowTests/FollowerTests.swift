@@ -27,7 +27,8 @@ struct FollowerTests {
     #expect(batch.events == [.opened(generation: 0, offset: 0)])
     #expect(describe(batch.lines) == ["0:1:0-10:a ERROR 1"])
     #expect(batch.isCaughtUp)
-    #expect(batch.checkpoint == FollowCheckpoint(offset: 15, file: log.identity, lineNumber: 3))
+    #expect(batch.checkpoint == FollowCheckpoint(offset: 15, file: log.identity, lineNumber: 3,
+                                                 tailDigest: 0x507e_1afc_d05e_cd29))
 
     log.append("c ERROR 2\nd ERR")
     batch = try follower.poll()
@@ -79,7 +80,8 @@ struct FollowerTests {
     #expect(batch.lines.isEmpty)
     log.append("z ERROR\n")
     #expect(describe(try follower.poll().lines) == ["2:1:0-8:z ERROR"])
-    #expect(follower.checkpoint == FollowCheckpoint(offset: 8, file: log.identity, lineNumber: 2))
+    #expect(follower.checkpoint == FollowCheckpoint(offset: 8, file: log.identity, lineNumber: 2,
+                                                    tailDigest: 0x12dd_fc89_880f_1e57))
 
     // Truncated and rewritten past the old offset between two polls: the
     // bytes before the offset changed.
@@ -162,7 +164,7 @@ struct FollowerTests {
     let first = LogFollower(path: log.path, matching: try Pattern("ERROR"))
     _ = try first.poll()
     let saved = try #require(first.checkpoint)
-    #expect(saved == FollowCheckpoint(offset: 13, file: log.identity, lineNumber: 3))
+    #expect(saved == FollowCheckpoint(offset: 13, file: log.identity, lineNumber: 3, tailDigest: 0x9a1a_4046_5a82_2bf2))
     first.close()
 
     log.append("3 ERROR\n")
@@ -186,6 +188,13 @@ struct FollowerTests {
     let unnumbered = FollowCheckpoint(offset: 8, file: saved.file)
     batch = try LogFollower(path: log.path, from: .checkpoint(unnumbered)).poll()
     #expect(describe(batch.lines) == ["0:2:8-13:2 ok", "0:3:13-21:3 ERROR"])
+
+    // Truncated and rewritten past the offset since: the bytes before it changed.
+    log.cut(to: 0)
+    log.append("X ERROR\nY ok\nZ ERROR\n")
+    batch = try LogFollower(path: log.path, matching: try Pattern("ERROR"), from: .checkpoint(saved)).poll()
+    #expect(batch.events == [.checkpointRejected, .opened(generation: 0, offset: 0)])
+    #expect(describe(batch.lines) == ["0:1:0-8:X ERROR", "0:3:13-21:Z ERROR"])
   }
 
   @Test("growth larger than a batch is read in several polls, each line once, long lines included")
@@ -229,7 +238,8 @@ struct FollowerTests {
     let follower = LogFollower(path: log.path)
     let batch = try follower.finish()
     #expect(describe(batch.lines) == ["0:1:0-2:a", "0:2:2-3:b$"])
-    #expect(batch.checkpoint == FollowCheckpoint(offset: 3, file: log.identity, lineNumber: 3))
+    #expect(batch.checkpoint == FollowCheckpoint(offset: 3, file: log.identity, lineNumber: 3,
+                                                 tailDigest: 0xe5be_b119_0415_e670))
     #expect(follower.isClosed)
     #expect(follower.checkpoint?.offset == 3)
     #expect(throws: FollowError.closed(path: log.path)) { try follower.poll() }
