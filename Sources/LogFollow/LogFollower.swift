@@ -148,6 +148,25 @@ public final class LogFollower: Sendable {
   /// file was opened. Still readable after ``close()``.
   public var checkpoint: FollowCheckpoint? { state.withLock { $0.checkpoint } }
 
+  /// The resume point just after `line`, with the digest of the bytes
+  /// before it when the line's file is still open (read with `pread(2)`):
+  /// for stopping after a line rather than after the whole batch.
+  ///
+  /// - Parameter line: A line this follower delivered.
+  /// - Returns: `line.checkpoint`, with its ``FollowCheckpoint/tailDigest`` when it can be read.
+  public func checkpoint(after line: FollowedLine) -> FollowCheckpoint {
+    var checkpoint = line.checkpoint
+    state.withLock { state in
+      guard let file = [state.current, state.replacement].compactMap({ $0 }).first(where: { $0.identity == line.file })
+      else { return }
+      let length = min(checkpoint.offset, FollowCheckpoint.tailLength)
+      if let bytes = try? sysRead(file.descriptor, count: length, at: checkpoint.offset - length), bytes.count == length {
+        checkpoint.tailDigest = FollowCheckpoint.digest(bytes)
+      }
+    }
+    return checkpoint
+  }
+
   /// The generation of the file being read (0 for the first file; plus one
   /// per rotation or truncation), or `nil` before a file was opened.
   public var generation: Int? { state.withLock { $0.current?.generation } }

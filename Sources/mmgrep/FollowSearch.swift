@@ -164,7 +164,7 @@ struct FollowSearch {
       file.selected += 1
       searcher.anySelected = true
       if settings.quiet {
-        file.stopCheckpoint = line.checkpoint
+        file.stopCheckpoint = file.follower.checkpoint(after: line)
         saveState(of: file)
         searcher.output.flush()
         Platform.exit(0)
@@ -175,7 +175,7 @@ struct FollowSearch {
       }
       if file.selected >= limit {
         file.isDone = true
-        file.stopCheckpoint = line.checkpoint
+        file.stopCheckpoint = file.follower.checkpoint(after: line)
         break
       }
     }

@@ -34,6 +34,11 @@ struct FollowerTests {
     batch = try follower.poll()
     #expect(describe(batch.lines) == ["0:3:15-25:c ERROR 2"])
     #expect(batch.checkpoint?.offset == 25)
+    // After one line: its resume point, with the digest of the bytes before it.
+    let line = try #require(batch.lines.first)
+    #expect(line.checkpoint == FollowCheckpoint(offset: 25, file: log.identity, lineNumber: 4))
+    #expect(follower.checkpoint(after: line)
+      == FollowCheckpoint(offset: 25, file: log.identity, lineNumber: 4, tailDigest: 0xdee9_6305_359a_fae8))
 
     log.append("OR 3")
     #expect(try follower.poll().lines.isEmpty)
