@@ -209,6 +209,10 @@ extension LineSequence.Iterator {
   /// Searches windows until one yields lines (queued in `pending`), the
   /// subject ends, or the budget runs out.
   mutating func refillBudgeted(_ budget: SearchBudget) throws(RegexError) -> LineMatch? {
+    if let error = deferredError {
+      deferredError = nil
+      throw error
+    }
     let s = sequence
     var state = budgetState ?? LineBudgetState(
       meter: BudgetMeter(budget, maximumWindow: s.parallelism > 1 ? s.chunkSize * s.parallelism : 4 << 20))

@@ -190,3 +190,25 @@ extension BudgetTests {
     }
   }
 }
+
+extension BudgetTests {
+  @Test("a parallel budgeted search that meets a match limit delivers a prefix of the serial lines, then the error")
+  func parallelLimitError() throws {
+    var text = ""
+    for i in 0..<40_000 { text += "ok \(i)\n" }
+    let evil = text.utf8.count
+    text += String(repeating: "a", count: 40) + "b\n"
+    for i in 0..<1000 { text += "ok after \(i)\n" }
+    let buffer = HeapByteBuffer(text)
+    let pattern = try Pattern("^(a+)+$|ok", limits: .init(matchLimit: 5000))
+    var serial = pattern.matchingLines(in: buffer).makeIterator()
+    let expected = numbers(&serial)
+    #expect(expected.numbers == Array(1...40_000))
+    #expect(expected.error?.offset == evil)
+    var parallel = pattern.matchingLines(in: buffer, parallelism: 3, budget: Self.generous()).makeIterator()
+    let found = numbers(&parallel)
+    #expect(found.numbers == Array(expected.numbers.prefix(found.numbers.count)))
+    #expect(found.error?.kind == .match && found.error?.offset == evil)
+    #expect(throws: RegexError.self) { try parallel.next() }  // retried, fails again
+  }
+}
