@@ -22,7 +22,8 @@ extension Searcher {
   /// Starts the --timeout clock for the whole run: each file is searched with
   /// what is left of it (RegexSearch's `SearchBudget`, checked between
   /// windows of work). As a last resort for what no budget covers (reading a
-  /// standard input that never ends, one enormous line), mmgrep exits 2 one
+  /// standard input that never ends, the NUL check of a huge file, one
+  /// enormous line), mmgrep exits 2 one
   /// second after the deadline with `mmgrep: timed out after Ns`, without
   /// flushing what it had not written yet.
   func startTimeout() {
