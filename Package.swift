@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "ByteBuffer", targets: ["ByteBuffer"]),
     .library(name: "MappedBuffer", targets: ["MappedBuffer"]),
     .library(name: "RegexSearch", targets: ["RegexSearch"]),
+    .library(name: "LogFollow", targets: ["LogFollow"]),
     .executable(name: "mmgrep", targets: ["mmgrep"]),
   ],
   dependencies: [
@@ -30,10 +31,12 @@ let package = Package(
       dependencies: ["ByteBuffer", "CScanGuard", .product(name: "SystemPackage", package: "swift-system")]
     ),
     .target(name: "RegexSearch", dependencies: ["ByteBuffer", "CPCRE2", "CScanGuard"]),
+    // Follows growing log files (tail -F): maps only what grew, searches it with RegexSearch.
+    .target(name: "LogFollow", dependencies: ["ByteBuffer", "MappedBuffer", "RegexSearch", "CScanGuard"]),
     .executableTarget(
       name: "mmgrep",
       dependencies: [
-        "ByteBuffer", "MappedBuffer", "RegexSearch",
+        "ByteBuffer", "MappedBuffer", "RegexSearch", "LogFollow",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
@@ -48,6 +51,7 @@ let package = Package(
     .testTarget(name: "ByteBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "MappedBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "RegexSearchTests", dependencies: ["RegexSearch", "ByteBuffer", "MappedBuffer", "TestSupport"]),
+    .testTarget(name: "LogFollowTests", dependencies: ["LogFollow", "RegexSearch", "TestSupport"]),
     .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]

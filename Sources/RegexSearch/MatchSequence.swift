@@ -15,6 +15,8 @@ public struct MatchSequence {
   let pattern: Pattern
   let source: SubjectSource
   let window: Range<Int>?
+  /// Set by the `budget:` overload (Pattern+Budget.swift).
+  var budget: SearchBudget? = nil
 
   /// The iterator: call `next()` until it returns `nil`.
   public struct Iterator {
@@ -23,6 +25,8 @@ public struct MatchSequence {
     let lease: ScratchLease
     var window: Range<Int>?
     var cursor: MatchCursor?
+    // Budgeted state (Pattern+Budget.swift).
+    var budgetState: MatchBudgetState? = nil
 
     /// The next match, or `nil` after the last one.
     ///
@@ -31,6 +35,7 @@ public struct MatchSequence {
     ///   `.buffer` (closed, truncated, or the buffer shrank below the range).
     ///   After an error, calling `next()` again retries the same step.
     public mutating func next() throws(RegexError) -> Match? {
+      if budgetState != nil { return try nextBudgeted() }
       let pattern = self.pattern
       let lease = self.lease
       var window = self.window
@@ -50,7 +55,10 @@ public struct MatchSequence {
 
   /// Returns an iterator that starts at the beginning of the subject.
   public func makeIterator() -> Iterator {
-    Iterator(pattern: pattern, source: source, lease: ScratchLease(pattern.storage), window: window, cursor: nil)
+    var iterator = Iterator(pattern: pattern, source: source, lease: ScratchLease(pattern.storage), window: window,
+                            cursor: nil)
+    if let budget { iterator.budgetState = MatchBudgetState(budget) }
+    return iterator
   }
 
   /// Calls `body` with each match in order until it returns `false`.
@@ -60,6 +68,11 @@ public struct MatchSequence {
   /// - Parameter body: Called with each match; return `false` to stop.
   /// - Throws: `RegexError` from the search or from `body`.
   public func forEach(_ body: (Match) throws(RegexError) -> Bool) throws(RegexError) {
+    if budget != nil {
+      var iterator = makeIterator()
+      while let match = try iterator.next() { if try !body(match) { return } }
+      return
+    }
     let pattern = self.pattern
     try source.withBytes(pattern: pattern.source) { (memory) throws(RegexError) in
       let w = try Pattern.resolve(window, count: memory.count, pattern: pattern.source)

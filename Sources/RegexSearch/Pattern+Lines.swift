@@ -92,13 +92,17 @@ extension Pattern {
   ///   - inverted: Select the lines that do not match (grep -v).
   ///   - parallelism: How many threads may search at once.
   ///   - binaryDetection: How NUL bytes end the search.
+  ///   - budget: The time and byte limits of the whole search (see
+  ///     `matchingLines(in:inverted:parallelism:budget:)`); unlimited by default.
   /// - Returns: A lazy sequence of `LineMatch`.
   public func matchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>? = nil,
                             firstLineNumber: Int = 1, inverted: Bool = false, parallelism: Int = 1,
-                            binaryDetection: BinaryDetection) -> LineSequence {
-    LineSequence(pattern: self, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
-                 chunkSize: Self.defaultChunkSize, range: range, firstLineNumber: firstLineNumber,
-                 binaryReadSize: binaryDetection.readSize)
+                            binaryDetection: BinaryDetection, budget: SearchBudget = .unlimited) -> LineSequence {
+    var lines = LineSequence(pattern: self, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                             chunkSize: Self.defaultChunkSize, range: range, firstLineNumber: firstLineNumber,
+                             binaryReadSize: binaryDetection.readSize)
+    if budget.isLimited { lines.budget = budget }
+    return lines
   }
 
   /// The number of text lines the pattern selects, and where binary data
@@ -110,13 +114,19 @@ extension Pattern {
   ///   - inverted: Count the lines that do not match (grep -v -c).
   ///   - parallelism: How many threads may search at once.
   ///   - binaryDetection: How NUL bytes end the search.
+  ///   - budget: The time and byte limits of the whole count; unlimited by default.
   /// - Returns: The count of selected text lines and the binary offset.
-  /// - Throws: `RegexError` `.match` or `.buffer`.
+  /// - Throws: `RegexError` `.match` or `.buffer`; `.budgetExceeded` (with
+  ///   `partialCount`) when the budget runs out.
   public func countMatchingLines(in buffer: some MutableByteBuffer, within range: Range<Int>? = nil,
-                                 inverted: Bool = false, parallelism: Int = 1,
-                                 binaryDetection: BinaryDetection) throws(RegexError) -> LineCount {
-    try countLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism,
-                   chunkSize: Self.defaultChunkSize, range: range, binaryReadSize: binaryDetection.readSize)
+                                 inverted: Bool = false, parallelism: Int = 1, binaryDetection: BinaryDetection,
+                                 budget: SearchBudget = .unlimited) throws(RegexError) -> LineCount {
+    if budget.isLimited {
+      return try countLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism, budget: budget,
+                            range: range, binaryReadSize: binaryDetection.readSize)
+    }
+    return try countLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                          chunkSize: Self.defaultChunkSize, range: range, binaryReadSize: binaryDetection.readSize)
   }
 
   /// The lines in `range` of the buffer that the pattern selects, lazily, in
@@ -342,7 +352,7 @@ extension Pattern {
   /// chunks from that line on are dropped (and, when only counted, the chunk
   /// where the binary part starts is counted again up to it).
   func combine(_ results: [Result<ChunkResult, RegexError>], chunks: [Range<Int>], in memory: Memory, inverted: Bool,
-               firstLine: Int, binaryReadSize: Int?)
+               firstLine: Int, binaryReadSize: Int?, origin: Int? = nil)
     throws(RegexError) -> (selected: Int, lines: [LineMatch], lineCount: Int, binaryOffset: Int?)
   {
     var selected = 0
@@ -354,7 +364,8 @@ extension Pattern {
       let chunk = try r.get()
       if let nul = chunk.firstNUL, let readSize = binaryReadSize {
         let boundary = nul / readSize * readSize
-        let rangeStart = chunks[0].lowerBound
+        // Where the whole search began (an earlier window, when this is one).
+        let rangeStart = min(origin ?? chunks[0].lowerBound, chunks[0].lowerBound)
         var start = rangeStart
         if boundary > rangeStart,
            let newline = try memory.lastIndex(of: 0x0A, in: rangeStart..<boundary, pattern: source) {
@@ -369,8 +380,13 @@ extension Pattern {
           base += chunk.lineCount
           continue
         }
-        // The chunk holding `start`: this one, or an earlier one.
+        // The chunk holding `start`: this one, or an earlier one (or, before the
+        // first chunk, an earlier window, whose lines were all text).
         let k = chunks.lastIndex { $0.lowerBound <= start } ?? 0
+        if start < chunks[0].lowerBound {
+          let back = try memory.occurrences(of: 0x0A, in: start..<chunks[0].lowerBound, pattern: source)
+          return (0, [], -back, start)
+        }
         if k == i {
           selected += chunk.selected
           for l in chunk.lines { lines.append(LineMatch(number: l.number + base, range: l.range)) }
@@ -419,6 +435,8 @@ public struct LineSequence {
   let firstLineNumber: Int
   /// grep's read size for binary detection, or `nil`.
   let binaryReadSize: Int?
+  /// Set by the `budget:` overloads (Pattern+Budget.swift).
+  var budget: SearchBudget? = nil
 
   init(pattern: Pattern, source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int,
        range: Range<Int>? = nil, firstLineNumber: Int = 1, binaryReadSize: Int? = nil) {
@@ -451,6 +469,8 @@ public struct LineSequence {
     // error met after some of them, thrown once they are delivered.
     var batchLimit = 1
     var deferredError: RegexError? = nil
+    // Budgeted state (Pattern+Budget.swift).
+    var budgetState: LineBudgetState? = nil
 
     init(sequence: LineSequence, lease: ScratchLease) {
       self.sequence = sequence
@@ -463,6 +483,7 @@ public struct LineSequence {
     /// last line (`next()` returned `nil`), the number the line after the
     /// searched range gets. A search of the next range continues from it.
     public var nextLineNumber: Int {
+      if sequence.budget != nil { return budgetState?.lineNumber ?? sequence.firstLineNumber }
       if sequence.parallelism > 1 { return windowLineNumber }
       return scanner?.lineNumber ?? sequence.firstLineNumber
     }
@@ -472,6 +493,7 @@ public struct LineSequence {
     /// bytes are all text. After the last line, `nextLineNumber` is the
     /// number of the line at this offset.
     public var binaryOffset: Int? {
+      if sequence.budget != nil { return budgetState?.binaryOffset }
       if sequence.parallelism > 1 { return windowBinaryOffset }
       return scanner?.binaryOffset
     }
@@ -494,6 +516,7 @@ public struct LineSequence {
         deferredError = nil
         throw error
       }
+      if let budget = sequence.budget { return try refillBudgeted(budget) }
       let s = sequence
       let lease = self.lease
       var scanner = self.scanner
@@ -534,6 +557,7 @@ public struct LineSequence {
 
     private mutating func nextParallel() throws(RegexError) -> LineMatch? {
       while pendingIndex == pending.count {
+        if let budget = sequence.budget { return try refillBudgeted(budget) }
         if finished { return nil }
         try fillWindow()
       }
@@ -585,7 +609,7 @@ public struct LineSequence {
   /// - Parameter body: Called on the calling thread; return `false` to stop.
   /// - Throws: `RegexError` from the search or from `body`.
   public func forEach(_ body: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) {
-    if parallelism > 1 {
+    if parallelism > 1 || budget != nil {
       var iterator = makeIterator()
       while let line = try iterator.next() { if try !body(line) { return } }
       return

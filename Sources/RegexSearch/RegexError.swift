@@ -26,6 +26,10 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The buffer could not be read: it is closed, or its file was truncated
     /// underneath a mapping (`bufferError` says which).
     case buffer
+    /// The search's `SearchBudget` ran out (`exceededLimit` says which
+    /// limit): `offset` is where it stopped; everything before was searched
+    /// and delivered; `partialCount` holds a counting search's count so far.
+    case budgetExceeded
   }
 
   /// What failed.
@@ -33,7 +37,8 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
   /// PCRE2's error code (negative for match errors), or 0 for `.buffer`.
   public let code: Int32
   /// For `.compile`, the offset in the pattern; for `.match`, the absolute
-  /// subject offset where the failing attempt started; else `nil`.
+  /// subject offset where the failing attempt started; for
+  /// `.budgetExceeded`, where the search stopped; else `nil`.
   public let offset: Int?
   /// PCRE2's message for `code` (`pcre2_get_error_message_8`), or the buffer
   /// error's description.
@@ -42,6 +47,10 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
   public var bufferError: ByteBufferError?
   /// The pattern text (lossily decoded), for messages that name it.
   public var pattern: String?
+  /// For `.budgetExceeded`: the limit that ran out.
+  public var exceededLimit: SearchBudget.Limit?
+  /// For `.budgetExceeded` from a counting search: the count up to `offset`.
+  public var partialCount: Int?
 
   /// Creates an error; `message` defaults to PCRE2's text for `code`.
   ///
@@ -87,6 +96,8 @@ public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
       return "match failed for pattern\(named) at offset \(offset ?? 0): \(message)"
     case .buffer:
       return message
+    case .budgetExceeded:
+      return "search for pattern\(named) stopped at offset \(offset ?? 0): \(message)"
     }
   }
 }

@@ -109,14 +109,17 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   mutating func run() throws(RegexError) -> Int {
     let pattern = settings.pattern
     let invert = settings.invert
+    // --timeout: what is left of it (`.unlimited` without one: the plain searches).
+    let deadline = searcher.deadline
+    let budget = deadline?.remainingBudget ?? .unlimited
 
     if settings.multiline, try !hasNUL() {
       // A text file (a binary one is searched as without -U: grep prints
       // none of its lines, and -c counts its NUL-separated pieces).
       if settings.onlyMatching && !invert && !settings.count && settings.list == .none && !settings.quiet {
-        return try printMultilineMatches()
+        return try printMultilineMatches(budget: budget)
       }
-      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
+      var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert, budget: budget)
       return try process(&source)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
@@ -124,10 +127,17 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     var source = CheckedLines(
       pattern: pattern, buffer: buffer, invert: invert, threads: firstOnly ? 1 : threads,
       checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize,
-      holes: holes)
+      holes: holes, budget: budget)
+    source.deadline = deadline
     // -c without -m: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil {
-      let count = try source.countAll()
+      let count: Int
+      do {
+        count = try source.countAll()
+      } catch {
+        if let partial = error.partialCount { printCount(partial) }
+        throw error
+      }
       printCount(count)
       return count
     }
@@ -202,6 +212,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       output.append(byte: settings.nullAfterName ? 0 : UInt8(ascii: "\n"))
       if settings.lineBuffered { output.flush() }
     }
+    if binarySelected, let json = searcher.jsonRun { json.binaryOffset = source.binaryStart ?? 0 }
     if !settings.count && !listing && (encodingError || binarySelected) {
       output.flush()
       writeError("mmgrep: \(name): binary file matches")
@@ -293,6 +304,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// A line (or, with -o, a match) that is not valid UTF-8 is suppressed
   /// (grep then reports "binary file matches"), and `lastOut` stays put.
   mutating func printLine(_ range: Range<Int>, number: Int, selected: Bool) throws(RegexError) {
+    if settings.extensions.json { return try printJSONLine(range, number: number, selected: selected) }
     let separator = selected ? UInt8(ascii: ":") : UInt8(ascii: "-")
     // A line the pattern matches (the selected ones, or the context ones
     // under -v) is coloured or cut by -o.
@@ -451,6 +463,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   }
 
   func printGroupSeparator() {
+    if settings.extensions.json { return }
     guard let separator = settings.groupSeparator else { return }
     if let colors = settings.colors, !colors.separator.isEmpty {
       output.append(colors.start(colors.separator))
@@ -476,8 +489,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// -U -o: each non-empty match (which may span lines) on its own line,
   /// prefixed with the number of the line where it starts.
-  mutating func printMultilineMatches() throws(RegexError) -> Int {
-    var iterator = settings.pattern.matches(in: buffer).makeIterator()
+  mutating func printMultilineMatches(budget: SearchBudget = .unlimited) throws(RegexError) -> Int {
+    var iterator = settings.pattern.matches(in: buffer, budget: budget).makeIterator()
     var selectedLines = 0
     var lineNumber = 1
     var scanned = 0

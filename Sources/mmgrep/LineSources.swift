@@ -18,6 +18,8 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   var emptySelected: Bool?
   /// Ranges known to hold only NUL bytes (a sparse file's holes), in order.
   let holes: [Range<Int>]
+  /// --timeout: checked before each segment.
+  var deadline: Deadline? = nil
 
   /// Segments from `start` (a line start), numbered from `firstNumber`.
   init(pattern: Pattern, buffer: Buffer, invert: Bool, start: Int = 0, firstNumber: Int = 1, holes: [Range<Int>] = []) {
@@ -33,6 +35,7 @@ struct SegmentLines<Buffer: MutableByteBuffer>: LineSource {
   mutating func next() throws(RegexError) -> SelectedLine? {
     let count = buffer.count
     while position < count {
+      if let deadline { try deadline.check(at: position, pattern: pattern.source) }
       if try isSeparator(at: position) {
         // An empty segment. Runs of them (a sparse file's holes) are
         // skipped in one scan when empty segments are not selected.
@@ -129,9 +132,13 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
   private(set) var binaryStart: Int?
   /// Whether the lines ran into the binary part (the text part is exhausted).
   private(set) var reachedBinary = false
+  /// --timeout: the text part's budget, and the binary part's check.
+  let budget: SearchBudget
+  var deadline: Deadline? = nil
 
   init(pattern: Pattern, buffer: Buffer, invert: Bool, threads: Int, checksBinary: Bool, stopsAtBinary: Bool,
-       readSize: Int, holes: [Range<Int>] = []) {
+       readSize: Int, holes: [Range<Int>] = [], budget: SearchBudget = .unlimited) {
+    self.budget = budget
     self.holes = holes
     self.pattern = pattern
     self.buffer = buffer
@@ -139,8 +146,8 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
     self.threads = threads
     self.stopsAtBinary = stopsAtBinary
     detection = checksBinary ? .stopAtNUL(readSize: readSize) : .none
-    text = pattern.matchingLines(in: buffer, inverted: invert, parallelism: threads, binaryDetection: detection)
-      .makeIterator()
+    text = pattern.matchingLines(in: buffer, inverted: invert, parallelism: threads, binaryDetection: detection,
+                                 budget: budget).makeIterator()
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {
@@ -152,6 +159,7 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
       if stopsAtBinary { return nil }
       segments = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset,
                               firstNumber: text.nextLineNumber, holes: holes)
+      segments?.deadline = deadline
     }
     return try segments?.next()
   }
@@ -190,14 +198,21 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
   /// The number of lines `next()` would return, without making them (-c).
   mutating func countAll() throws(RegexError) -> Int {
     let counted = try pattern.countMatchingLines(in: buffer, inverted: invert, parallelism: threads,
-                                                 binaryDetection: detection)
+                                                 binaryDetection: detection, budget: budget)
     guard let offset = counted.binaryOffset else { return counted.selected }
     binaryStart = offset
     reachedBinary = true
     if stopsAtBinary { return 0 }  // -I: a binary file counts as not matching
     var pieces = SegmentLines(pattern: pattern, buffer: buffer, invert: invert, start: offset, holes: holes)
+    pieces.deadline = deadline
     var total = counted.selected
-    while try pieces.next() != nil { total += 1 }
+    do {
+      while try pieces.next() != nil { total += 1 }
+    } catch {
+      var stopped = error
+      if stopped.kind == .budgetExceeded { stopped.partialCount = total }
+      throw stopped
+    }
     return total
   }
 }
@@ -219,10 +234,10 @@ struct MultilineLines<Buffer: MutableByteBuffer>: LineSource {
   var position = 0
   var number = 0
 
-  init(pattern: Pattern, buffer: Buffer, invert: Bool) {
+  init(pattern: Pattern, buffer: Buffer, invert: Bool, budget: SearchBudget = .unlimited) {
     self.buffer = buffer
     self.invert = invert
-    matches = pattern.matches(in: buffer).makeIterator()
+    matches = pattern.matches(in: buffer, budget: budget).makeIterator()
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {

@@ -27,8 +27,17 @@ struct MMGrep: ParsableCommand {
           and mean one pattern (?:P1)|(?:P2)|... (grep -P refuses them);
         - -U/--multiline lets a match span lines and prints every line a
           match touches (GNU grep's -U means --binary);
-        - -j/--threads and --stats are mmgrep's own;
+        - -j/--threads, --stats, --follow, --from-offset, --state-file,
+          --poll-interval, --json and --timeout are mmgrep's own;
         - mmgrep always works as in a UTF-8 locale.
+
+      --follow reads each FILE as it grows (like tail -F | grep): the lines
+      already there first (or from --from-offset N, or 'end'), then each new
+      complete line as it arrives, through truncation and rotation; it ends
+      on SIGINT, SIGTERM or SIGHUP with grep's exit status. --state-file PATH
+      resumes where the last run stopped (same file, not shorter) and saves
+      the new offset after each batch; without --follow it makes one
+      incremental scan (cron jobs).
 
       Exit status: 0 if a line is selected, 1 if no line is selected, 2 if
       an error occurred (but 0 with -q once a line is selected).
@@ -134,6 +143,18 @@ struct MMGrep: ParsableCommand {
   var threads: String?
   @Flag(name: .customLong("stats"), help: "Print bytes searched, elapsed time and throughput on standard error.")
   var stats = false
+  @Flag(name: .customLong("follow"), help: "Keep following each FILE as it grows, like tail -F | grep: print new selected lines as they arrive; survives truncation and rotation. Ends on SIGINT/SIGTERM/SIGHUP.")
+  var follow = false
+  @Option(name: .customLong("from-offset"), parsing: .unconditional, help: ArgumentHelp("Start at byte N of each FILE (a line start), or at its end with 'end'; without --follow, search from there to the current end.", valueName: "N"))
+  var fromOffset: String?
+  @Option(name: .customLong("state-file"), parsing: .unconditional, help: ArgumentHelp("Resume from the offset saved in PATH (if it is for the same file, not shorter) and save the new one there (atomically) after each batch and on exit.", valueName: "PATH"))
+  var stateFile: String?
+  @Option(name: .customLong("poll-interval"), parsing: .unconditional, help: ArgumentHelp("With --follow, check the files every SECONDS (default 0.25).", valueName: "SECONDS"))
+  var pollInterval: String?
+  @Flag(name: .customLong("json"), help: "Print JSON Lines (ripgrep's --json events: begin, match, context, end, summary).")
+  var json = false
+  @Option(name: .customLong("timeout"), parsing: .unconditional, help: ArgumentHelp("Stop searching after SECONDS (fractions allowed): print what was found, report the byte reached, exit 2.", valueName: "SECONDS"))
+  var timeout: String?
 
   @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files to search.", valueName: "PATTERNS [FILE]"))
   var operands: [String] = []

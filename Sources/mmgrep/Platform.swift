@@ -1,5 +1,6 @@
 // The C library calls mmgrep makes directly: write(2), stat(2), readdir(3),
-// isatty(3), clock_gettime(2), exit(3). Every other file is plain Swift.
+// isatty(3), clock_gettime(2), exit(3), signals for --follow, and the
+// --timeout backstop. Every other file is plain Swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +9,7 @@ import Darwin
 #else
 #error("mmgrep: unsupported C library")
 #endif
+import Dispatch
 
 /// Thin wrappers over the C library, so the rest of mmgrep never imports it.
 enum Platform {
@@ -151,6 +153,9 @@ enum Platform {
 
   /// `EPIPE`.
   static var brokenPipe: Int32 { EPIPE }
+
+  /// `ENOENT`.
+  static var noSuchFile: Int32 { ENOENT }
 }
 
 /// An `errno` value with its `strerror(3)` text.
@@ -159,4 +164,61 @@ struct SystemError: Error {
   var message: String { String(cString: strerror(code)) }
   static var isDirectory: SystemError { SystemError(code: EISDIR) }
   static func from(_ code: Int32) -> SystemError { SystemError(code: code) }
+}
+
+// MARK: - Termination signals (--follow, --state-file)
+
+extension Platform {
+  /// SIGINT, SIGTERM and SIGHUP: the signals that end `--follow` cleanly.
+  private static func terminationSet() -> sigset_t {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGHUP)
+    return set
+  }
+
+  /// Blocks SIGINT, SIGTERM and SIGHUP for the calling thread (and the
+  /// threads it creates later): they stay pending until
+  /// `waitForTerminationSignal` takes them, so mmgrep ends between batches,
+  /// with its output flushed and its state saved, instead of wherever the
+  /// signal lands.
+  static func blockTerminationSignals() {
+    var set = terminationSet()
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+  }
+
+  /// Waits up to `timeout` for a blocked termination signal (`sigtimedwait(2)`);
+  /// `.zero` only checks for a pending one.
+  ///
+  /// - Returns: The signal number, or `nil` when the time ran out.
+  static func waitForTerminationSignal(_ timeout: Duration) -> Int32? {
+    var set = terminationSet()
+    let (seconds, attoseconds) = timeout.components
+    var limit = timespec(tv_sec: Int(max(seconds, 0)), tv_nsec: Int(max(attoseconds, 0) / 1_000_000_000))
+    while true {
+      let signal = sigtimedwait(&set, nil, &limit)
+      if signal > 0 { return signal }
+      if errno == EINTR { continue }
+      return nil
+    }
+  }
+}
+
+// MARK: - The --timeout backstop
+
+extension Platform {
+  /// Writes `message` to standard error and ends the process with `status`
+  /// (`_exit(2)`: no flushing, no handlers) after `delay`, from a Dispatch
+  /// timer on another thread — whatever the main thread is doing then.
+  static func exitAfter(_ delay: Duration, status: Int32, message: String) {
+    let (seconds, attoseconds) = delay.components
+    let nanoseconds = seconds > Int64(Int.max / 1_000_000_000 - 1) ? Int.max : Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+      var text = message
+      text.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
+      _exit(status)
+    }
+  }
 }

@@ -19,6 +19,10 @@ final class Searcher {
   var showNames = false
   var bytesSearched = 0
   var filesSearched = 0
+  /// --json: the events' state (FileSearch+JSON.swift).
+  var jsonRun: JSONRun? = nil
+  /// --timeout: when searching must stop (Searcher+Timeout.swift).
+  var deadline: Deadline? = nil
 
   init(settings: Settings) {
     self.settings = settings
@@ -27,6 +31,9 @@ final class Searcher {
   /// Searches every operand and returns the exit status.
   func run() -> Int32 {
     if settings.selectsNothing { return 1 }
+    if settings.extensions.usesFollower { return FollowSearch(searcher: self).run() }
+    if settings.extensions.json { jsonRun = JSONRun(output: output) }
+    startTimeout()
     let started = Platform.now()
     if settings.files.isEmpty {
       // -r with no operand: the working directory, names without "./".
@@ -41,6 +48,7 @@ final class Searcher {
       showNames = settings.withFilenames ?? (settings.files.count > 1)
       for operand in settings.files { searchOperand(operand) }
     }
+    jsonRun?.summary()
     output.flush()
     if settings.stats { printStats(seconds: Platform.now() - started) }
     if errorSeen { return 2 }
@@ -182,6 +190,9 @@ final class Searcher {
   func search<Buffer: MutableByteBuffer>(_ buffer: Buffer, name: String, holes: [Range<Int>] = []) {
     filesSearched += 1
     bytesSearched += buffer.count
+    // The JSON file state exists before the search that reports into it.
+    jsonRun?.beginFile(name: name, bytes: buffer.count)
+    defer { jsonRun?.endFile() }
     var file = FileSearch(searcher: self, buffer: buffer, name: name)
     file.holes = holes
     do {
@@ -195,6 +206,7 @@ final class Searcher {
 
   func report<Buffer: MutableByteBuffer>(_ error: RegexError, in buffer: Buffer, name: String) {
     errorSeen = true
+    if error.kind == .budgetExceeded { timedOut(error, name: name) }
     if let bufferError = error.bufferError {
       if case .truncated = bufferError {
         writeError("mmgrep: \(name): file truncated while searching")

@@ -56,6 +56,9 @@ struct Settings {
   /// grep exits 1 at once, reading nothing, when nothing can be selected
   /// (`-m 0`, or `-v` with an empty pattern).
   var selectsNothing: Bool
+  /// mmgrep's --follow, --from-offset, --state-file, --poll-interval, --json
+  /// and --timeout (Settings+Extensions.swift).
+  var extensions = ExtendedSettings()
 
   init(command: MMGrep, arguments: GNUArguments) throws(Failure) {
     var operands = arguments.operands
@@ -224,6 +227,7 @@ struct Settings {
     } catch {
       throw Failure(message: error.message)
     }
+    try resolveExtensions(command: command, operands: operands)
   }
 
   /// One regular expression for `grep -F -w` with several strings: each

@@ -51,6 +51,10 @@ struct LineScanner {
   let binaryReadSize: Int?
   /// The start of the range (a line start).
   let rangeStart: Int
+  /// Where the whole search began (a line start at or before `rangeStart`):
+  /// the binary part may start there at the earliest, when the range is one
+  /// window of a longer search.
+  let binaryOrigin: Int
   /// No NUL lies in `rangeStart..<verified` (binary detection only).
   private(set) var verified: Int
   /// Where the binary part starts (the first line that is not text), once found.
@@ -76,13 +80,14 @@ struct LineScanner {
   /// before the bytes it passed are dealt with (newlines counted, NULs checked).
   static let window = 256 << 10
 
-  init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool, binaryReadSize: Int? = nil) {
+  init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool, binaryReadSize: Int? = nil, binaryOrigin: Int? = nil) {
     position = range.lowerBound
     lineNumber = firstLineNumber
     end = range.upperBound
     useFastPath = fastPath
     self.binaryReadSize = binaryReadSize
     rangeStart = range.lowerBound
+    self.binaryOrigin = min(binaryOrigin ?? range.lowerBound, range.lowerBound)
     verified = range.lowerBound
   }
 
@@ -412,15 +417,15 @@ struct LineScanner {
   }
 
   /// Records the first NUL at `nul`: the binary part starts at the first line
-  /// not completed before the read that holds it (or at the range's start),
-  /// and the text part ends there. When the scan already passed that line,
-  /// it steps back to it (keeping `lineNumber` right).
+  /// not completed before the read that holds it (or at `binaryOrigin`), and
+  /// the text part ends there. When the scan already passed that line, it
+  /// steps back to it (keeping `lineNumber` right).
   private mutating func detectBinary(at nul: Int, _ memory: Memory, pattern: String) throws(RegexError) {
     guard let readSize = binaryReadSize, binaryOffset == nil else { return }
     firstNUL = nul
     let boundary = nul / readSize * readSize
-    var start = rangeStart
-    if boundary > rangeStart, let newline = try memory.lastIndex(of: 0x0A, in: rangeStart..<boundary, pattern: pattern) {
+    var start = binaryOrigin
+    if boundary > binaryOrigin, let newline = try memory.lastIndex(of: 0x0A, in: binaryOrigin..<boundary, pattern: pattern) {
       start = newline + 1
     }
     binaryOffset = start
