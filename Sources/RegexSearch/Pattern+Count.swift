@@ -27,7 +27,7 @@ extension Pattern {
   /// whole memory as the subject (so `\b`, `^` and `$` see the same context)
   /// and the start offset limited to the line's end. Matches are never empty
   /// (they hold a needle), so the result equals the plain loop's.
-  func countMatchesPrefiltered(_ prefilter: LiteralPrefilter, _ scratch: PCRE2Scratch, in memory: Memory,
+  func countMatchesPrefiltered(_ prefilter: any LinePrefilter, _ scratch: PCRE2Scratch, in memory: Memory,
                                window: Range<Int>, start: Int,
                                startLimit: Int? = nil) throws(RegexError) -> (count: Int, lastEnd: Int) {
     let code = try storage.offsetLimitedCode()

@@ -226,8 +226,9 @@ enum ZeroCopyScenario {
   }
 
   /// Writes 1 GiB of 64-byte lines (every 1,024th an ERROR line) to a temporary
-  /// file, maps it, and searches it end to end four ways; throws if a result is
-  /// wrong or RssAnon grew by 16 MiB or more.
+  /// file, maps it, and searches it end to end four ways (and its first 64 MiB
+  /// for lines that nearly all match, with binary detection); throws if a
+  /// result is wrong or RssAnon grew by 16 MiB or more.
   static func run() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("big.log")
@@ -254,8 +255,19 @@ enum ZeroCopyScenario {
       lines += 1
       last = line.number
     }
+    // Dense matches with grep's binary detection (lines wait for their read to be
+    // checked): the first 64 MiB, 1,048,576 lines, 1,024 of them ERROR lines.
+    let dense = 0..<(64 << 20)
+    let info = try Pattern("info").countMatchingLines(in: buffer, within: dense, binaryDetection: .grep)
+    let digits = try Pattern(#"\d{5}"#).countMatchingLines(in: buffer, within: dense, binaryDetection: .grep)
+    var denseLines = 0
+    var denseIterator = try Pattern(#"\d{5} "#).matchingLines(in: buffer, within: dense, binaryDetection: .grep)
+      .makeIterator()
+    while try denseIterator.next() != nil { denseLines += 1 }
     let after = try rssAnonKiB()
     try buffer.close()
+    try check(info == LineCount(selected: 1_047_552, binaryOffset: nil) && digits.selected == 1_048_576
+              && denseLines == 1_048_576, "dense counts \(info) \(digits) \(denseLines)")
     try check(count == 16_384 && lineCount == 16_384 && parallelCount == 16_384 && lines == 16_384,
               "counts \(count) \(lineCount) \(parallelCount) \(lines)")
     try check(last == 16_776_193, "last line \(last)")

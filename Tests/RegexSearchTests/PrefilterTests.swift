@@ -129,6 +129,13 @@ import Testing
     ("k", [.caseInsensitive, .utf]), (#"qq\tzz"#, []), (#"\d+\.\d+\.\d+\.\d+"#, []), ("x(", [.literal]),
     ("foo", [.wholeWords]), ("foobar", [.wholeLines]), ("dead", [.wholeWords, .caseInsensitive]),
     ("timed out", [.caseInsensitive, .utf]), ("lock\r", []), ("ab{2}", []), ("(?:abab)+", []),
+    // Class sequences (no literal): exact ones and prefilters.
+    ("[a-z]{5}[0-9]{3}", []), (#"\w{6}"#, []), (#"[a-z]{3}\d"#, []), (#"\d{3}"#, []), ("[A-Z]{4}", []),
+    ("[a-z]{4}", [.caseInsensitive]), ("[a-j]{4}", [.caseInsensitive, .utf]), (#"\d\.\d"#, []),
+    (#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, []), (#"\s{2}"#, []), (#"\s\w{5}\s"#, []),
+    ("[[:alpha:]]{5}", []), ("[[:upper:]][[:lower:]]{3}", []), (#"[_a-z]{2}_[A-Z]{3}"#, []),
+    (#"^\w{5}"#, []), (#"\w{5}$"#, []), (#"[a-z]{3}\w*\d{2}"#, []), (#"[\t ]\w{4}[\t ]"#, []),
+    (#"\w{70}"#, []), ("[a-z]{3}", [.wholeWords]), (#"[a-z]{2}[0-9]{2}"#, [.wholeLines]),
   ]
 
   /// The lines a pattern selects, found by matching each line alone (the
@@ -208,7 +215,126 @@ import Testing
 
   @Test("the prefilter is in use for the literal-bearing patterns")
   func inUse() throws {
-    #expect(try Pattern("ERROR|FATAL|panic|deadlock").storage.prefilter?.needles.literals.count == 4)
-    #expect(try Pattern("error", options: [.caseInsensitive, .utf]).storage.prefilter?.needles.caseless == true)
+    let literal = try Pattern("ERROR|FATAL|panic|deadlock").storage.prefilter as? LiteralPrefilter
+    #expect(literal?.needles.literals.count == 4)
+    #expect(literal?.isExact == true)
+    let caseless = try Pattern("error", options: [.caseInsensitive, .utf]).storage.prefilter as? LiteralPrefilter
+    #expect(caseless?.needles.caseless == true)
+    #expect(caseless?.isExact == true)
+    #expect((try Pattern(#"\bfoo"#).storage.prefilter as? LiteralPrefilter)?.isExact == false)
+    #expect((try Pattern("[A-Z]+_RESUME").storage.prefilter as? LiteralPrefilter)?.isExact == false)
+    #expect((try Pattern("foo", options: .wholeWords).storage.prefilter as? LiteralPrefilter)?.isExact == false)
+    let classes = try Pattern("[a-z]{5}[0-9]{3}").storage.prefilter as? ClassPrefilter
+    #expect(classes?.isExact == true)
+    #expect((try Pattern(#"\b\d{1,3}\.\d{1,3}\b"#).storage.prefilter as? ClassPrefilter)?.isExact == false)
+  }
+}
+
+/// Class sequences: what the prefilter of a pattern without literals looks
+/// for, and the vectorised kernel against a plain search.
+@Suite("Prefilter class sequences") struct ClassSequenceTests {
+  typealias ByteSet = ClassSequence.ByteSet
+
+  static func set(_ members: String) -> ByteSet {
+    var s = ByteSet()
+    for b in members.utf8 { s.insert(b) }
+    return s
+  }
+
+  static let lower = set("abcdefghijklmnopqrstuvwxyz")
+  static let digits = set("0123456789")
+
+  @Test("exact sequences, windows around variable items, refusals")
+  func extraction() {
+    func extract(_ p: String, _ options: Pattern.Options = [.utf]) -> ClassSequence.Extracted? {
+      ClassSequence.extract(Array(p.utf8), options: options)
+    }
+    #expect(extract("[a-z]{5}[0-9]{3}") == .init(classes: Array(repeating: Self.lower, count: 5)
+      + Array(repeating: Self.digits, count: 3), isExact: true))
+    #expect(extract(#"\d{2}-\d{2}"#) == .init(classes: [Self.digits, Self.digits, Self.set("-"), Self.digits, Self.digits],
+                                              isExact: true))
+    // A variable item contributes its first and last minimum characters to the windows around it.
+    #expect(extract(#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#)
+      == .init(classes: [Self.digits, Self.set("."), Self.digits], isExact: false))
+    // "\s" loses "\n" (lines hold none); caseless folds letters.
+    #expect(extract(#"\s"#) == .init(classes: [Self.set(" \t\u{0B}\u{0C}\r")], isExact: true))
+    #expect(extract(#"\s+\d"#) == nil)  // a window of one space and one digit: too weak
+    #expect(extract(#"[a-c]{6}"#, [.caseInsensitive])?.classes.first == Self.set("abcABC"))
+    // In caseless UTF mode k and s also match non-ASCII characters: unknown, so too weak here.
+    #expect(extract("[a-z]{5}", [.caseInsensitive, .utf]) == nil)
+    #expect(extract("[a-j]{5}", [.caseInsensitive, .utf])?.isExact == true)
+    // Assertions and wrappers keep the window but not exactness.
+    #expect(extract(#"^\w{12}"#)?.isExact == false)
+    #expect(extract(#"\w{12}"#, [.utf, .wholeWords])?.isExact == false)
+    #expect(extract(#"\w{70}"#)?.isExact == false)
+    #expect(extract(#"\w{70}"#)?.classes.count == 64)
+    for refused in ["a|b", "(ab){3}", "[^a-z]{8}", #"\D{8}"#, ".{8}", "é{8}", #"\x41{8}"#, "a{,3}", "[a-z", "ab)",
+                    #"\Q[a-z]{8}\E"#, "[[:punct:]]{8}", "(?i)[a-z]{8}"] {
+      #expect(extract(refused) == nil, "pattern \(refused)")
+    }
+    #expect(ClassSequence.extract(Array("[a-z]{8}".utf8), options: [.extended]) == nil)
+  }
+
+  /// A plain search for the sequence (the reference).
+  static func naive(_ classes: [ByteSet], _ bytes: [UInt8], from: Int) -> Int? {
+    guard bytes.count >= classes.count else { return nil }
+    var s = from
+    while s + classes.count <= bytes.count {
+      if (0..<classes.count).allSatisfy({ classes[$0].contains(bytes[s + $0]) }) { return s }
+      s += 1
+    }
+    return nil
+  }
+
+  @Test("the kernel finds what a plain search finds, and stops at NUL", arguments: [1, 2, 3, 4, 5])
+  func kernel(seed: UInt64) throws {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15
+    func next(_ n: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(n))
+    }
+    let alphabet: [UInt8] = Array("ab01._ \t".utf8) + [0xC3, 0x00]
+    for _ in 0..<60 {
+      let length = 1 + next(next(2) == 0 ? 5 : 64)
+      var pool: [ByteSet] = []
+      for _ in 0..<(1 + next(4)) {
+        var s = ByteSet()
+        for b in alphabet where b < 0x80 && b != 0 && next(2) == 0 { s.insert(b) }
+        if s.isEmpty { s.insert(UInt8(ascii: "a")) }
+        pool.append(s)
+      }
+      let classes = (0..<length).map { _ in pool[next(pool.count)] }
+      let prefilter = try #require(ClassPrefilter(.init(classes: classes, isExact: false)))
+      // Runs of class members, so long sequences do match.
+      var bytes: [UInt8] = []
+      for _ in 0..<(next(4) == 0 ? next(70) : 200 + next(3000)) {
+        if next(3) == 0 {
+          let c = classes[next(classes.count)]
+          let members = alphabet.filter { c.contains($0) }
+          bytes.append(members[next(members.count)])
+        } else {
+          bytes.append(alphabet[next(next(9) == 0 ? alphabet.count : alphabet.count - 1)])
+        }
+      }
+      try bytes.withUnsafeBytes { raw in
+        let memory = Memory(raw, path: nil)
+        var from = 0
+        while from <= bytes.count {
+          let found = try prefilter.scan(in: memory, range: from..<bytes.count, stoppingAt: nil, pattern: nil)
+          let expected = Self.naive(classes, bytes, from: from)
+          if case .candidate(let at)? = found { #expect(at == expected) } else { #expect(expected == nil) }
+          // Stopping at NUL: the earlier of the NUL and the candidate.
+          let stopped = try prefilter.scan(in: memory, range: from..<bytes.count, stoppingAt: 0, pattern: nil)
+          let nul = bytes[from...].firstIndex(of: 0)
+          switch stopped {
+          case .stop(let at)?: #expect(at == nul && (expected.map { nul! < $0 } ?? true))
+          case .candidate(let at)?: #expect(at == expected && (nul.map { at < $0 } ?? true))
+          case nil: #expect(expected == nil && nul == nil)
+          }
+          guard let step = expected else { break }
+          from = step + 1 + next(5)
+        }
+      }
+    }
   }
 }

@@ -86,6 +86,40 @@ ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned ch
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n);
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte);
 
+// ---- class sequences (classes.c) ------------------------------------------------
+
+enum { CSG_MAX_SEQUENCE = 64, CSG_MAX_CLASSES = 8 };
+
+/// A sequence of 1 to CSG_MAX_SEQUENCE byte classes (each a set of ASCII
+/// bytes; at most CSG_MAX_CLASSES distinct ones): a position where byte i of
+/// the data is in class i for every i matches. Membership is exact (two
+/// nibble lookups per class, 32 bytes at a time with AVX2); each class's
+/// matches are kept as 64-bit masks and the sequence is an AND of shifted
+/// masks. Fill it with csg_classes_init only.
+typedef struct {
+  int length, classes;
+  unsigned char position_class[CSG_MAX_SEQUENCE];
+  /// Per class: bit (b >> 4) of table[c][b & 15] is set when byte b (< 0x80) is in it.
+  unsigned char table[CSG_MAX_CLASSES][16];
+  /// Bit c of member[b] is set when byte b is in class c.
+  unsigned char member[256];
+  /// Whether some class holds a NUL byte (the scan cannot then stop at NUL).
+  int holds_nul;
+} csg_classes;
+
+/// Fills `seq` from `length` classes, class i given as 128 bits (bit b of
+/// sets[i] = byte b, as two 64-bit words: sets[2*i] for 0..63, sets[2*i+1]
+/// for 64..127). Returns 1, or 0 when the length or the number of distinct
+/// classes is out of range.
+int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length);
+/// *result is the first position in [0, n) where the sequence matches (and
+/// ends within n) or, when stop >= 0, where the byte `stop` lies, whichever
+/// comes first; -1 for neither. *kind is CSG_FOUND_NEEDLE or CSG_FOUND_STOP.
+/// `stop` must lie in no class. Guarded.
+int csg_classes_scan(const csg_classes *seq, const void *p, size_t n, int stop, ptrdiff_t *result, int *kind,
+                     const void **fault);
+ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind);
+
 #ifdef __cplusplus
 }
 #endif

@@ -203,12 +203,13 @@ struct LineScanner {
   /// argument is in `LiteralExtraction`) and they are skipped — counted
   /// (vectorised) for line numbers, or selected when `inverted`. With binary
   /// detection the same vectorised pass stops at a NUL byte.
-  private mutating func runPrefiltered(_ prefilter: LiteralPrefilter, _ pattern: Pattern, _ scratch: PCRE2Scratch,
+  private mutating func runPrefiltered(_ prefilter: any LinePrefilter, _ pattern: Pattern, _ scratch: PCRE2Scratch,
                                        in memory: Memory, inverted: Bool, selected: inout Int, countOnly: Bool,
                                        emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let text = pattern.source
-    // The NUL check rides along the needle search unless a needle holds a NUL itself.
-    let fused = binaryReadSize != nil && !prefilter.needles.literals.contains { $0.contains(0) }
+    // The NUL check rides along the needle search unless a candidate may hold a NUL itself.
+    let fused = binaryReadSize != nil && !prefilter.matchesNUL
+    let exact = prefilter.isExact
     let skipsUncounted = !numbersLines && countOnly && !inverted
     while position < end {
       if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
@@ -259,7 +260,7 @@ struct LineScanner {
                                  emit: emit, pattern: text) {
           return false
         }
-      case .needle(let hit):
+      case .candidate(let hit):
         if fused { verified = max(verified, hit) }
         let lineStart = try memory.lastIndex(of: 0x0A, in: position..<hit, pattern: text).map { $0 + 1 } ?? position
         if skipsUncounted {
@@ -269,7 +270,15 @@ struct LineScanner {
           return false
         }
         if position >= end { return true }
-        if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+        if exact {
+          // The candidate is a match (and lies within the line): no need to ask PCRE2.
+          let lineEnd = try memory.firstIndex(of: 0x0A, in: hit..<end, pattern: text) ?? end
+          if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
+                             countOnly: countOnly, memory, pattern: text, emit: emit) {
+            return false
+          }
+        } else if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                            emit: emit) {
           return false
         }
       }
@@ -411,6 +420,10 @@ struct LineScanner {
     }
     if pendingHead == pending.count {
       pending.removeAll(keepingCapacity: true)
+      pendingHead = 0
+    } else if pendingHead >= 1024 && pendingHead * 2 >= pending.count {
+      // Keep the queue as small as the lines waiting (those of about one read).
+      pending.removeFirst(pendingHead)
       pendingHead = 0
     }
     return true

@@ -36,6 +36,9 @@ enum LiteralExtraction {
   struct Needles: Equatable {
     var literals: [[UInt8]]
     var caseless: Bool
+    /// Whether every needle is itself a whole match of the pattern (no
+    /// assertion, no wrapper), so a line holding one matches.
+    var isExact = false
   }
 
   static let maximumNeedles = 8
@@ -50,6 +53,8 @@ enum LiteralExtraction {
     let caseless = options.contains(.caseInsensitive)
     let utf = options.contains(.utf)
     var all: [[UInt8]] = []
+    // Every string the whole pattern can match, while known and free of assertions.
+    var matches: [[UInt8]]? = []
     for text in texts {
       let info: Info
       if options.contains(.literal) {
@@ -58,13 +63,22 @@ enum LiteralExtraction {
         var parser = Parser(text: text)
         guard let parsed = try? parser.parse() else { return nil }
         info = parsed
+        if parser.sawAssertion { matches = nil }
       }
+      if let exact = info.exact { matches = matches.map { $0 + exact } } else { matches = nil }
       guard let set = best([info.exact, info.required], caseless: caseless, utf: utf) else { return nil }
       all += set
     }
     let reduced = minimized(all)
     guard reduced.count <= maximumNeedles, let shortest = reduced.map(\.count).min(), shortest >= 2 else { return nil }
-    return Needles(literals: reduced, caseless: caseless)
+    let wrapped = options.contains(.wholeWords) || options.contains(.wholeLines)
+    let exact = !wrapped && matches.map { whole in
+      // Needles are stored folded when caseless; compare the same way.
+      let fold: ([UInt8]) -> [UInt8] = { caseless ? $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } : $0 }
+      let folded = Set(whole.map(fold))
+      return reduced.allSatisfy { folded.contains(fold($0)) }
+    } ?? false
+    return Needles(literals: reduced, caseless: caseless, isExact: exact)
   }
 
   /// What is known about a piece of pattern.
@@ -142,6 +156,9 @@ enum LiteralExtraction {
   struct Parser {
     let text: [UInt8]
     var i = 0
+    /// Whether the text holds a zero-width assertion (its exact set then
+    /// describes what the pattern consumes, not where it may match).
+    private(set) var sawAssertion = false
 
     init(text: [UInt8]) { self.text = text }
 
@@ -284,6 +301,7 @@ enum LiteralExtraction {
         return unknown
       case UInt8(ascii: "^"), UInt8(ascii: "$"):
         i += 1
+        sawAssertion = true
         return empty
       case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{"):
         throw Refusal()  // a quantifier with nothing to repeat, or a `{` PCRE2 versions read differently
@@ -335,7 +353,9 @@ enum LiteralExtraction {
       let e = text[i + 1]
       i += 2
       switch e {
-      case UInt8(ascii: "b"), UInt8(ascii: "B"): return Info(exact: [[]], required: nil)
+      case UInt8(ascii: "b"), UInt8(ascii: "B"):
+        sawAssertion = true
+        return Info(exact: [[]], required: nil)
       case UInt8(ascii: "d"), UInt8(ascii: "D"), UInt8(ascii: "w"), UInt8(ascii: "W"), UInt8(ascii: "s"),
            UInt8(ascii: "S"), UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "v"), UInt8(ascii: "V"),
            UInt8(ascii: "R"), UInt8(ascii: "n"):

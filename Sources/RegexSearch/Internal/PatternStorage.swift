@@ -8,10 +8,11 @@ final class PatternStorage: Sendable {
   /// The same pattern with `PCRE2_MULTILINE`, used to find candidate lines in
   /// one pass over a whole buffer; `nil` when the pattern is not line-local.
   let lineCode: PCRE2Code?
-  /// Needles one of which every matching line contains (`LiteralExtraction`),
-  /// so line searches run PCRE2 only on the lines that hold one; `nil` when
-  /// none are known.
-  let prefilter: LiteralPrefilter?
+  /// Needles one of which every matching line contains (`LiteralExtraction`)
+  /// or, without needles, a sequence of byte classes (`ClassSequence`), so
+  /// line searches run PCRE2 only on the lines that hold a candidate (or not
+  /// at all, when a candidate is a match); `nil` when neither is known.
+  let prefilter: (any LinePrefilter)?
   /// Whether the user's pattern text contains `\G` (anchored to the start offset),
   /// so a search cannot be split into independent chunks.
   let anchorsToStartOffset: Bool
@@ -23,9 +24,13 @@ final class PatternStorage: Sendable {
   private let chunkCode = Mutex<PCRE2Code?>(nil)
 
   init(request: PCRE2CompileRequest, lineLocal: Bool, anchorsToStartOffset: Bool,
-       needles: LiteralExtraction.Needles?, limits: Pattern.Limits) throws(RegexError) {
+       needles: LiteralExtraction.Needles?, classes: ClassSequence.Extracted?, limits: Pattern.Limits) throws(RegexError) {
     code = try PCRE2Code(request)
-    prefilter = needles.flatMap { LiteralPrefilter($0) }
+    if let literal = needles.flatMap({ LiteralPrefilter($0) }) {
+      prefilter = literal
+    } else {
+      prefilter = classes.flatMap { ClassPrefilter($0) }
+    }
     if request.literal && request.newline == .lf {
       lineCode = code  // a fixed string means the same with or without multiline
     } else if lineLocal && request.newline == .lf {

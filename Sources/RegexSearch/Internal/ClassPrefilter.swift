@@ -1,0 +1,41 @@
+import CScanGuard
+
+/// The compiled classes of a pattern's class-sequence prefilter (see
+/// `ClassSequence`): finds the next place where the sequence matches, with the
+/// vectorised, guarded `csg_classes_scan`.
+final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable after init; read concurrently
+  let extracted: ClassSequence.Extracted
+  let matchesNUL: Bool
+  var isExact: Bool { extracted.isExact }
+  private let sequence: UnsafeMutablePointer<csg_classes>
+
+  init?(_ extracted: ClassSequence.Extracted) {
+    let made = UnsafeMutablePointer<csg_classes>.allocate(capacity: 1)
+    var words: [UInt64] = []
+    for set in extracted.classes { words += [set.low, set.high] }
+    let ok = words.withUnsafeBufferPointer { csg_classes_init(made, $0.baseAddress, Int32(extracted.classes.count)) }
+    if ok == 0 {
+      made.deallocate()
+      return nil
+    }
+    self.extracted = extracted
+    sequence = made
+    matchesNUL = made.pointee.holds_nul != 0
+  }
+
+  deinit { sequence.deallocate() }
+
+  func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {
+    if range.isEmpty { return nil }
+    var result = -1
+    var kind: Int32 = 0
+    var fault: UnsafeRawPointer? = nil
+    // Safe because range lies within 0..<memory.count.
+    if csg_classes_scan(sequence, memory.base + range.lowerBound, range.count, stop.map(Int32.init) ?? -1, &result,
+                        &kind, &fault) != Int32(CSG_OK) {
+      throw memory.truncated(at: fault.map { $0 - memory.base } ?? range.lowerBound, pattern: pattern)
+    }
+    if result < 0 { return nil }
+    return kind == Int32(CSG_FOUND_STOP) ? .stop(range.lowerBound + result) : .candidate(range.lowerBound + result)
+  }
+}

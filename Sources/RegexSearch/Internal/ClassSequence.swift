@@ -1,0 +1,391 @@
+/// Extracts, from a pattern without usable literals, a sequence of byte
+/// classes that every match must contain — the prefilter of patterns such as
+/// `[a-z]{5}[0-9]{3}`, `\w{12}` or an IPv4 regex (`\d\.\d`).
+///
+/// Soundness argument. The reader understands a pattern only as a top-level
+/// concatenation of items, each a single-character class — a literal, `\d`
+/// `\w` `\s` `\h` `\v`, a positive bracket class of ASCII members — with an
+/// optional quantifier, or a zero-width assertion (`^ $ \b \B`). Anything
+/// else (alternation, groups, `.`, negated or non-ASCII classes, escapes it
+/// does not know, inline options, extended mode) either refuses the pattern
+/// or, for an atom of unknown width, breaks the sequence. A match of a
+/// concatenation is the concatenation of its items' matches, in order and
+/// contiguous (zero-width items consume nothing). An item `C{m,M}` (with `+`
+/// `*` `?` as `{1,}` `{0,}` `{0,1}`) matches between m and M characters, each
+/// in C; since C holds only ASCII bytes, each character is one byte, even in
+/// UTF mode. So a match contains, contiguously: the last m bytes of one
+/// item's match, then every byte of the fixed items after it, then the first
+/// m' bytes of the next variable item — a *window* of positions whose classes
+/// are known. No window holds `"\n"` (it is removed from every class: a
+/// line never holds one), so every matching line holds a window's bytes.
+/// Caseless patterns fold ASCII letters; in UTF mode PCRE2 also folds
+/// KELVIN SIGN and LONG S onto `k` and `s`, so a class holding `k K s S` then
+/// counts as unknown.
+///
+/// A pattern that is nothing but fixed-count ASCII classes (no assertion, no
+/// variable item) is *exact*: a window match is a match of the pattern, so a
+/// line holding one matches without asking PCRE2.
+enum ClassSequence {
+  /// A set of ASCII bytes.
+  struct ByteSet: Hashable {
+    var low: UInt64 = 0   // bytes 0..<64
+    var high: UInt64 = 0  // bytes 64..<128
+
+    static let empty = ByteSet()
+
+    mutating func insert(_ b: UInt8) {
+      if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+    }
+
+    mutating func insert(_ range: ClosedRange<UInt8>) {
+      for b in range { insert(b) }
+    }
+
+    func contains(_ b: UInt8) -> Bool {
+      b < 64 ? low & (1 << UInt64(b)) != 0 : b < 128 ? high & (1 << UInt64(b - 64)) != 0 : false
+    }
+
+    var count: Int { low.nonzeroBitCount + high.nonzeroBitCount }
+    var isEmpty: Bool { low == 0 && high == 0 }
+
+    static func | (a: ByteSet, b: ByteSet) -> ByteSet { ByteSet(low: a.low | b.low, high: a.high | b.high) }
+
+    static let digits: ByteSet = { var s = ByteSet(); s.insert(0x30...0x39); return s }()
+    static let word: ByteSet = {
+      var s = digits
+      s.insert(0x41...0x5A); s.insert(0x61...0x7A); s.insert(0x5F)
+      return s
+    }()
+    /// `\s` without `"\n"` (PCRE2: space, \t \n \v \f \r).
+    static let space: ByteSet = { var s = ByteSet(); s.insert(0x20); s.insert(0x09...0x0D); return s }()
+    static let horizontal: ByteSet = { var s = ByteSet(); s.insert(0x20); s.insert(0x09); return s }()
+    static let vertical: ByteSet = { var s = ByteSet(); s.insert(0x0A...0x0D); return s }()
+
+    /// With ASCII letters in both cases.
+    func folded() -> ByteSet {
+      var s = self
+      for b in UInt8(ascii: "A")...UInt8(ascii: "Z") where contains(b) || contains(b | 0x20) {
+        s.insert(b)
+        s.insert(b | 0x20)
+      }
+      return s
+    }
+
+    /// How much a position of this class narrows the search, in bits.
+    var selectivity: Double {
+      let n = max(count, 1)
+      var bits = 0.0
+      var x = 128.0 / Double(n)
+      while x >= 2 { bits += 1; x /= 2 }
+      return bits + (x - 1)
+    }
+  }
+
+  /// The prefilter's classes and whether a window match is a pattern match.
+  struct Extracted: Equatable {
+    var classes: [ByteSet]
+    var isExact: Bool
+  }
+
+  /// The longest sequence the kernel takes.
+  static let maximumLength = 64
+  /// Windows narrower than this (in bits of selectivity) find too many
+  /// candidates to beat the plain search.
+  static let minimumSelectivity = 10.0
+
+  /// The classes for the user's pattern `text` compiled with `options`, or `nil`.
+  static func extract(_ text: [UInt8], options: Pattern.Options) -> Extracted? {
+    if options.contains(.extended) || options.contains(.literal) { return nil }
+    let caseless = options.contains(.caseInsensitive)
+    let utf = options.contains(.utf)
+    guard let items = try? parse(text, caseless: caseless, utf: utf) else { return nil }
+    // Windows: runs of known positions, broken by unknown atoms and around variable items.
+    var windows: [[ByteSet]] = []
+    var current: [ByteSet] = []
+    var exact = !items.isEmpty
+    func close() {
+      if !current.isEmpty { windows.append(current) }
+      current = []
+    }
+    for item in items {
+      switch item {
+      case .assertion:
+        exact = false
+      case .unknown:
+        exact = false
+        close()
+      case .repeated(let set, let minimum, let maximum):
+        let fixed = maximum == minimum
+        if !fixed || minimum > maximumLength { exact = false }
+        current += Array(repeating: set, count: min(minimum, maximumLength))
+        if !fixed {
+          close()
+          current = Array(repeating: set, count: min(minimum, maximumLength))
+        }
+      }
+      if current.count > maximumLength {
+        exact = false
+        current = Array(current.suffix(maximumLength))
+      }
+    }
+    let whole = current
+    close()
+    if exact, windows.count == 1, !whole.isEmpty, whole.count <= maximumLength,
+       !options.contains(.wholeWords), !options.contains(.wholeLines) {
+      return Extracted(classes: whole, isExact: true)
+    }
+    guard let best = windows.max(by: { score($0) < score($1) }), score(best) >= minimumSelectivity else { return nil }
+    return Extracted(classes: best, isExact: false)
+  }
+
+  static func score(_ window: [ByteSet]) -> Double { window.reduce(0) { $0 + $1.selectivity } }
+
+  enum Item: Equatable {
+    case repeated(ByteSet, minimum: Int, maximum: Int?)
+    case assertion
+    /// An atom the reader does not know the width or bytes of.
+    case unknown
+  }
+
+  struct Refusal: Error {}
+
+  /// Reads the top-level concatenation; refuses alternation and groups.
+  static func parse(_ text: [UInt8], caseless: Bool, utf: Bool) throws(Refusal) -> [Item] {
+    var items: [Item] = []
+    var i = 0
+    while i < text.count {
+      var set: ByteSet? = nil
+      let b = text[i]
+      switch b {
+      case UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+           UInt8(ascii: "?"), UInt8(ascii: "{"), UInt8(ascii: "}"):
+        throw Refusal()
+      case UInt8(ascii: "^"), UInt8(ascii: "$"):
+        i += 1
+        items.append(.assertion)
+        continue
+      case UInt8(ascii: "."):
+        i += 1
+      case UInt8(ascii: "["):
+        set = try bracket(text, &i)
+      case UInt8(ascii: "\\"):
+        guard i + 1 < text.count else { throw Refusal() }
+        let e = text[i + 1]
+        i += 2
+        switch e {
+        case UInt8(ascii: "b"), UInt8(ascii: "B"):
+          items.append(.assertion)
+          continue
+        case UInt8(ascii: "d"): set = .digits
+        case UInt8(ascii: "w"): set = .word
+        case UInt8(ascii: "s"): set = .space
+        case UInt8(ascii: "h"): set = .horizontal
+        case UInt8(ascii: "v"): set = .vertical
+        case UInt8(ascii: "D"), UInt8(ascii: "W"), UInt8(ascii: "S"), UInt8(ascii: "H"), UInt8(ascii: "V"),
+             UInt8(ascii: "N"), UInt8(ascii: "R"), UInt8(ascii: "X"), UInt8(ascii: "C"):
+          break  // unknown width or non-ASCII members
+        case UInt8(ascii: "t"): set = single(0x09)
+        case UInt8(ascii: "r"): set = single(0x0D)
+        case UInt8(ascii: "f"): set = single(0x0C)
+        case UInt8(ascii: "e"): set = single(0x1B)
+        case UInt8(ascii: "a"): set = single(0x07)
+        default:
+          let alphanumeric = (e | 0x20 >= UInt8(ascii: "a") && e | 0x20 <= UInt8(ascii: "z"))
+            || (e >= UInt8(ascii: "0") && e <= UInt8(ascii: "9"))
+          guard !alphanumeric, e < 0x80 else { throw Refusal() }
+          set = single(e)
+        }
+      default:
+        if b >= 0x80 {
+          // A non-ASCII character: unknown here (its bytes belong together).
+          i += 1
+          while i < text.count && text[i] & 0xC0 == 0x80 { i += 1 }
+        } else {
+          set = single(b)
+          i += 1
+        }
+      }
+      let (minimum, maximum) = try quantifier(text, &i)
+      guard var known = set else {
+        // An unknown atom: with a zero minimum it may vanish, else it breaks the run.
+        items.append(.unknown)
+        continue
+      }
+      if caseless { known = known.folded() }
+      // Lines hold no "\n"; in caseless UTF mode k and s also match non-ASCII characters.
+      known = known.removing(0x0A)
+      if caseless && utf && [UInt8(ascii: "k"), UInt8(ascii: "K"), UInt8(ascii: "s"), UInt8(ascii: "S")].contains(where: known.contains) {
+        items.append(.unknown)
+        continue
+      }
+      if known.isEmpty {
+        items.append(.unknown)
+        continue
+      }
+      if minimum == 0 {
+        // Optional: it may be absent, so it breaks the run without adding positions.
+        items.append(.unknown)
+        continue
+      }
+      items.append(.repeated(known, minimum: minimum, maximum: maximum))
+    }
+    return items
+  }
+
+  static func single(_ b: UInt8) -> ByteSet {
+    var s = ByteSet()
+    s.insert(b)
+    return s
+  }
+
+  /// Reads an optional quantifier at `i`: (1, 1) when there is none.
+  static func quantifier(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> (Int, Int?) {
+    guard i < text.count else { return (1, 1) }
+    var result: (Int, Int?)
+    switch text[i] {
+    case UInt8(ascii: "*"): result = (0, nil); i += 1
+    case UInt8(ascii: "+"): result = (1, nil); i += 1
+    case UInt8(ascii: "?"): result = (0, 1); i += 1
+    case UInt8(ascii: "{"):
+      var j = i + 1
+      func number() -> Int? {
+        var value = 0, digits = 0
+        while j < text.count, text[j] >= UInt8(ascii: "0"), text[j] <= UInt8(ascii: "9"), digits < 5 {
+          value = value * 10 + Int(text[j] - UInt8(ascii: "0"))
+          j += 1
+          digits += 1
+        }
+        return digits > 0 ? value : nil
+      }
+      guard let lo = number(), j < text.count else { throw Refusal() }
+      var hi: Int? = lo
+      if text[j] == UInt8(ascii: ",") {
+        j += 1
+        hi = number()
+        if let h = hi, h < lo { throw Refusal() }
+      }
+      guard j < text.count, text[j] == UInt8(ascii: "}") else { throw Refusal() }
+      i = j + 1
+      result = (lo, hi)
+    default:
+      return (1, 1)
+    }
+    // Lazy and possessive forms match the same strings.
+    if i < text.count && (text[i] == UInt8(ascii: "?") || text[i] == UInt8(ascii: "+")) { i += 1 }
+    if i < text.count, [UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{")].contains(text[i]) {
+      throw Refusal()
+    }
+    return result
+  }
+
+  /// Reads a positive bracket class of ASCII members at `i`; `nil` (unknown)
+  /// for a negated class, a non-ASCII member or anything not understood.
+  static func bracket(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> ByteSet? {
+    var j = i + 1
+    var set = ByteSet()
+    var understood = true
+    if j < text.count && text[j] == UInt8(ascii: "^") { understood = false; j += 1 }
+    var first = true
+    var previous: UInt8? = nil  // the last single member, for a range
+    while j < text.count {
+      let c = text[j]
+      if c == UInt8(ascii: "]") && !first {
+        i = j + 1
+        return understood ? set : nil
+      }
+      first = false
+      var member: UInt8? = nil
+      if c == UInt8(ascii: "\\") {
+        guard j + 1 < text.count else { throw Refusal() }
+        let e = text[j + 1]
+        j += 2
+        switch e {
+        case UInt8(ascii: "d"): set = set | .digits
+        case UInt8(ascii: "w"): set = set | .word
+        case UInt8(ascii: "s"): set = set | .space
+        case UInt8(ascii: "h"): set = set | .horizontal
+        case UInt8(ascii: "v"): set = set | .vertical
+        case UInt8(ascii: "t"): member = 0x09
+        case UInt8(ascii: "r"): member = 0x0D
+        case UInt8(ascii: "n"): member = 0x0A
+        case UInt8(ascii: "f"): member = 0x0C
+        case UInt8(ascii: "e"): member = 0x1B
+        case UInt8(ascii: "a"): member = 0x07
+        case UInt8(ascii: "Q"), UInt8(ascii: "E"): throw Refusal()
+        default:
+          let alphanumeric = (e | 0x20 >= UInt8(ascii: "a") && e | 0x20 <= UInt8(ascii: "z"))
+            || (e >= UInt8(ascii: "0") && e <= UInt8(ascii: "9"))
+          if alphanumeric || e >= 0x80 { understood = false } else { member = e }
+        }
+      } else if c == UInt8(ascii: "["), j + 1 < text.count,
+                [UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "=")].contains(text[j + 1]) {
+        // POSIX classes are ASCII without UCP; only a few are read, the rest are unknown.
+        let kind = text[j + 1]
+        var k = j + 2
+        while k + 1 < text.count && !(text[k] == kind && text[k + 1] == UInt8(ascii: "]")) { k += 1 }
+        guard k + 1 < text.count else { throw Refusal() }
+        let name = String(decoding: text[(j + 2)..<k], as: UTF8.self)
+        j = k + 2
+        var posix = ByteSet()
+        switch (kind, name) {
+        case (UInt8(ascii: ":"), "digit"): posix = .digits
+        case (UInt8(ascii: ":"), "alpha"): posix.insert(0x41...0x5A); posix.insert(0x61...0x7A)
+        case (UInt8(ascii: ":"), "alnum"): posix = .digits; posix.insert(0x41...0x5A); posix.insert(0x61...0x7A)
+        case (UInt8(ascii: ":"), "upper"): posix.insert(0x41...0x5A)
+        case (UInt8(ascii: ":"), "lower"): posix.insert(0x61...0x7A)
+        case (UInt8(ascii: ":"), "xdigit"): posix = .digits; posix.insert(0x41...0x46); posix.insert(0x61...0x66)
+        case (UInt8(ascii: ":"), "space"): posix = .space
+        default: understood = false
+        }
+        set = set | posix
+        previous = nil
+        continue
+      } else if c >= 0x80 {
+        understood = false
+        j += 1
+      } else {
+        member = c
+        j += 1
+      }
+      guard let m = member else {
+        previous = nil
+        continue
+      }
+      // A range "a-z" (a "-" before "]" is literal).
+      if j + 1 < text.count, text[j] == UInt8(ascii: "-"), text[j + 1] != UInt8(ascii: "]") {
+        var k = j + 1
+        var upper: UInt8
+        if text[k] == UInt8(ascii: "\\") {
+          guard k + 1 < text.count else { throw Refusal() }
+          let e = text[k + 1]
+          let alphanumeric = (e | 0x20 >= UInt8(ascii: "a") && e | 0x20 <= UInt8(ascii: "z"))
+            || (e >= UInt8(ascii: "0") && e <= UInt8(ascii: "9"))
+          if alphanumeric || e >= 0x80 { understood = false; upper = m } else { upper = e }
+          k += 2
+        } else if text[k] == UInt8(ascii: "[") {
+          throw Refusal()
+        } else {
+          upper = text[k]
+          k += 1
+        }
+        if upper >= 0x80 || upper < m { understood = false } else { set.insert(m...upper) }
+        j = k
+        previous = nil
+        continue
+      }
+      set.insert(m)
+      previous = m
+    }
+    _ = previous
+    throw Refusal()  // no closing "]"
+  }
+}
+
+extension ClassSequence.ByteSet {
+  /// The set without `b`.
+  func removing(_ b: UInt8) -> Self {
+    var s = self
+    if b < 64 { s.low &= ~(1 << UInt64(b)) } else if b < 128 { s.high &= ~(1 << UInt64(b - 64)) }
+    return s
+  }
+}
