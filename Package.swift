@@ -36,6 +36,7 @@ let package = Package(
     .executableTarget(
       name: "mmgrep",
       dependencies: [
+        "CScanGuard",
         "ByteBuffer", "MappedBuffer", "RegexSearch", "LogFollow",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),

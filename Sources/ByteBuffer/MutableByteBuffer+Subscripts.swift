@@ -1,3 +1,5 @@
+import CScanGuard
+
 extension MutableByteBuffer {
   /// Accesses the byte at offset `index` (Python: `m[i]`, `m[i] = b`).
   ///
@@ -123,6 +125,32 @@ extension MutableByteBuffer {
         throw .outOfRange(operation: "read", offset: range.lowerBound, length: range.saturatingCount, count: raw.count)
       }
       return try copyBytes(raw, offset: range.lowerBound, count: range.count)
+    }
+  }
+
+  /// Copies the bytes in `range` into memory the caller owns, without making
+  /// an array (`Data.copyBytes(to:from:)`'s counterpart). The position does not move.
+  ///
+  /// - Parameters:
+  ///   - destination: Where the bytes go; it must hold at least `range.count` bytes.
+  ///   - range: Offsets within `0...count`.
+  /// - Throws: ``ByteBufferError/closed(path:)`` after `close()`,
+  ///   ``ByteBufferError/outOfRange(operation:offset:length:count:)`` when
+  ///   `range` does not lie within `0...count`, and
+  ///   ``ByteBufferError/truncated(path:offset:)`` (the copy runs under the
+  ///   SIGBUS guard).
+  /// - Precondition: `destination.count >= range.count`.
+  /// - Complexity: O(`range.count`).
+  public func copyBytes(to destination: UnsafeMutableRawBufferPointer, from range: Range<Int>) throws(ByteBufferError) {
+    precondition(destination.count >= range.count, "destination of \(destination.count) bytes cannot hold \(range.count)")
+    try readingBytes { (raw) throws(ByteBufferError) in
+      guard range.lowerBound >= 0, range.upperBound <= raw.count else {
+        throw .outOfRange(operation: "read", offset: range.lowerBound, length: range.saturatingCount, count: raw.count)
+      }
+      guard !range.isEmpty, let source = raw.baseAddress, let target = destination.baseAddress else { return }
+      // Safe because range lies within raw (checked above) and destination holds range.count bytes.
+      let start = source + range.lowerBound
+      try guarded(base: source, path: path) { csg_memmove(target, start, range.count, $0) }
     }
   }
 

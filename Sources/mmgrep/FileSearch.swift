@@ -40,6 +40,8 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   var pending = 0
   /// Output stopped because a line to print was not valid UTF-8.
   var encodingError = false
+  /// The buffer's bytes while `run()` searches (a registered access).
+  var bytes: UnsafeRawBufferPointer? = nil
 
   init(searcher: Searcher, buffer: Buffer, name: String) {
     self.searcher = searcher
@@ -107,6 +109,16 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// Searches the buffer; returns the number of selected lines.
   mutating func run() throws(RegexError) -> Int {
+    // One access to the buffer's bytes for the whole search, so printing a line
+    // copies it from there without an access (a lock) of its own.
+    try buffer.withUnsafeBytes({ (raw) throws(RegexError) -> Int in
+      bytes = raw
+      defer { bytes = nil }
+      return try search()
+    }, mapError: mapError)
+  }
+
+  mutating func search() throws(RegexError) -> Int {
     let pattern = settings.pattern
     let invert = settings.invert
     // --timeout: what is left of it (`.unlimited` without one: the plain searches).
@@ -314,6 +326,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         let oSeparator = settings.invert ? UInt8(ascii: "-") : UInt8(ascii: ":")
         guard try printMatches(in: range, number: number, separator: oSeparator, plain: nil) else { return }
       }
+    } else if settings.colors == nil,
+              case let printed = try printPlainLine(range, number: number, separator: separator), printed != .tooLong {
+      // Straight from the buffer; a suppressed line leaves `lastOut` where it was.
+      if printed == .suppressed { return }
     } else {
       let content = try bytes(range)
       if !settings.text && !content.withUnsafeBytes(isValidText) {
@@ -336,6 +352,41 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     }
     lastOut = range.upperBound + 1
     lastOutNumber = number + 1
+  }
+
+  /// What `printPlainLine` did.
+  enum PlainLine { case printed, suppressed, tooLong }
+
+  /// The plain form of `printLine` (no colour): the prefixes and the line's
+  /// bytes go straight from the buffer into the output buffer, where the
+  /// line is checked for invalid UTF-8 (and taken back out when it is not
+  /// text, as grep suppresses it). `.tooLong`: the line does not fit in the
+  /// output buffer; nothing was appended.
+  mutating func printPlainLine(_ range: Range<Int>, number: Int, separator: UInt8) throws(RegexError) -> PlainLine {
+    // The prefixes: a name, two numbers and their separators.
+    let prefix = (showNames ? nameBytes.count + 1 : 0) + 48
+    guard let bytes, range.count + prefix + 1 <= Output.capacity else { return .tooLong }
+    output.reserve(range.count + prefix + 1)
+    let mark = output.mark
+    printHead(number: number, offset: range.lowerBound, separator: separator)
+    let written: UnsafeRawBufferPointer?
+    do throws(ByteBufferError) {
+      written = try output.appendBytes(bytes, in: range, reserving: 1, path: buffer.path)
+    } catch {
+      output.rollBack(to: mark)
+      throw mapError(error)
+    }
+    guard let written else {
+      output.rollBack(to: mark)
+      return .tooLong
+    }
+    if !settings.text && !isValidText(written) {
+      output.rollBack(to: mark)
+      encodingError = true
+      return .suppressed
+    }
+    output.append(byte: UInt8(ascii: "\n"))
+    return .printed
   }
 
   /// grep's `print_line_middle`: walks the matches of one line from left to

@@ -1,3 +1,6 @@
+import ByteBuffer
+import CScanGuard
+
 /// Standard output through one large buffer, written with `write(2)` when full
 /// and at the end: never one system call per line.
 final class Output {
@@ -29,6 +32,46 @@ final class Output {
     // Safe because `used + bytes.count <= capacity` here.
     (storage + used).copyMemory(from: base, byteCount: bytes.count)
     used += bytes.count
+  }
+
+  /// Appends `range` of a buffer's bytes (`bytes`, held by the caller's
+  /// access to the buffer), copied straight into the output buffer under the
+  /// SIGBUS guard, and returns them there, for a check before they are kept:
+  /// `nil` when they do not fit in the buffer at all (the caller then takes
+  /// the slow path). What was appended before stays.
+  ///
+  /// - Throws: `ByteBufferError.truncated` (with `path`) when the file shrank
+  ///   under the mapping; nothing is appended then.
+  func appendBytes(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, reserving extra: Int, path: String?)
+    throws(ByteBufferError) -> UnsafeRawBufferPointer?
+  {
+    guard range.count + extra <= Output.capacity else { return nil }
+    precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range \(range) not in the buffer")
+    if used + range.count + extra > Output.capacity { flush() }
+    guard !range.isEmpty, let base = bytes.baseAddress else { return UnsafeRawBufferPointer(start: storage + used, count: 0) }
+    // Safe because used + range.count <= capacity, and range lies within bytes.
+    let target = storage + used
+    var fault: UnsafeRawPointer? = nil
+    if csg_memmove(target, base + range.lowerBound, range.count, &fault) != Int32(CSG_OK) {
+      throw .truncated(path: path, offset: fault.map { $0 - base } ?? range.lowerBound)
+    }
+    used += range.count
+    return UnsafeRawBufferPointer(start: target, count: range.count)
+  }
+
+  /// The number of bytes buffered now, to go back to with `rollBack(to:)`.
+  var mark: Int { used }
+
+  /// Drops what was appended since `mark` (nothing was flushed since).
+  func rollBack(to mark: Int) {
+    precondition(mark <= used, "mark \(mark) is past the \(used) buffered bytes")
+    used = mark
+  }
+
+  /// Makes room for `count` bytes without a flush in between (so a mark
+  /// taken now stays valid while they are appended).
+  func reserve(_ count: Int) {
+    if used + count > Output.capacity { flush() }
   }
 
   /// Appends the UTF-8 bytes of `string`.
@@ -94,8 +137,10 @@ func writeError(_ message: String) {
   line.withUTF8 { _ = Platform.writeAll(2, UnsafeRawBufferPointer($0)) }
 }
 
-/// The SGR colours of grep's `GREP_COLORS` that mmgrep uses.
-struct Colors {
+/// The SGR colours of grep's `GREP_COLORS` that mmgrep uses (a class: the
+/// printing code reads them for every line, and copying the strings each
+/// time would cost more than the line).
+final class Colors {
   var selectedMatch = "01;31"
   var contextMatch = "01;31"
   /// `sl` and `cx`: whole selected and context lines (empty = none).
@@ -115,7 +160,7 @@ struct Colors {
   /// read as grep reads it (keys `mt ms mc sl cx rv fn ln bn se ne`; a value
   /// holds only digits and `;`, and parsing stops at anything else).
   static func fromEnvironment() -> Colors {
-    var colors = Colors()
+    let colors = Colors()
     var legacy: String?
     if let value = Platform.environment("GREP_COLOR"), !value.isEmpty,
       value.utf8.allSatisfy({ $0 == UInt8(ascii: ";") || ($0 >= 0x30 && $0 <= 0x39) })
@@ -136,7 +181,7 @@ struct Colors {
   }
 
   /// grep's `parse_grep_colors`.
-  private mutating func parse(_ spec: [UInt8], legacySelected: inout Bool, legacyContext: inout Bool) {
+  private func parse(_ spec: [UInt8], legacySelected: inout Bool, legacyContext: inout Bool) {
     var name: [UInt8] = []
     var value: [UInt8]?
     for byte in spec + [0] {
