@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+var dependencies: [Package.Dependency] = [
+  .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+]
+// The DocC plugin only for scripts/docs.sh (which sets MMB_DOCS): packages that
+// depend on this one never resolve it.
+if Context.environment["MMB_DOCS"] != nil {
+  dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"))
+}
+
 let package = Package(
   name: "swift-mapped-buffer",
   products: [
@@ -9,10 +19,7 @@ let package = Package(
     .library(name: "RegexSearch", targets: ["RegexSearch"]),
     .executable(name: "mmgrep", targets: ["mmgrep"]),
   ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-  ],
+  dependencies: dependencies,
   targets: [
     .systemLibrary(
       name: "CPCRE2",
