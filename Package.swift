@@ -56,6 +56,19 @@ let package = Package(
     .testTarget(name: "MappedBufferTests", dependencies: ["ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "RegexSearchTests", dependencies: ["RegexSearch", "ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
+    // Examples/EndpointStats (README "Example: endpoint statistics"): targets only, no products.
+    .target(
+      name: "EndpointStats", dependencies: ["ByteBuffer", "RegexSearch"],
+      path: "Examples/EndpointStats/Sources/EndpointStats"
+    ),
+    .executableTarget(
+      name: "endpoint-stats", dependencies: ["EndpointStats", "MappedBuffer"],
+      path: "Examples/EndpointStats/Sources/endpoint-stats"
+    ),
+    .testTarget(
+      name: "EndpointStatsTests", dependencies: ["EndpointStats", "ByteBuffer", "RegexSearch"],
+      path: "Examples/EndpointStats/Tests/EndpointStatsTests"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
