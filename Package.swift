@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+var dependencies: [Package.Dependency] = [
+  .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+]
+// The DocC plugin only for scripts/docs.sh (which sets MMB_DOCS): packages that
+// depend on this one never resolve it.
+if Context.environment["MMB_DOCS"] != nil {
+  dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"))
+}
+
 let package = Package(
   name: "swift-mapped-buffer",
   products: [
@@ -10,10 +20,7 @@ let package = Package(
     .library(name: "LogFollow", targets: ["LogFollow"]),
     .executable(name: "mmgrep", targets: ["mmgrep"]),
   ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-  ],
+  dependencies: dependencies,
   targets: [
     .systemLibrary(
       name: "CPCRE2",
@@ -54,6 +61,19 @@ let package = Package(
     .testTarget(name: "RegexSearchTests", dependencies: ["RegexSearch", "ByteBuffer", "MappedBuffer", "TestSupport"]),
     .testTarget(name: "LogFollowTests", dependencies: ["LogFollow", "RegexSearch", "TestSupport"]),
     .testTarget(name: "mmgrepTests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
+    // Examples/EndpointStats (README "Example: endpoint statistics"): targets only, no products.
+    .target(
+      name: "EndpointStats", dependencies: ["ByteBuffer", "RegexSearch"],
+      path: "Examples/EndpointStats/Sources/EndpointStats"
+    ),
+    .executableTarget(
+      name: "endpoint-stats", dependencies: ["EndpointStats", "MappedBuffer"],
+      path: "Examples/EndpointStats/Sources/endpoint-stats"
+    ),
+    .testTarget(
+      name: "EndpointStatsTests", dependencies: ["EndpointStats", "ByteBuffer", "RegexSearch"],
+      path: "Examples/EndpointStats/Tests/EndpointStatsTests"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

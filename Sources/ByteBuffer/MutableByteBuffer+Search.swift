@@ -10,8 +10,9 @@ extension MutableByteBuffer {
   /// at `start` (clamped), even at `count`. The position neither matters nor
   /// moves.
   ///
-  /// `start` defaults to 0, as SEED-mmap's `find(string[, start])` says;
-  /// today's CPython defaults it to the current position instead.
+  /// `start` defaults to 0, as the original `mmap` module documentation's
+  /// `find(string[, start])` says; today's CPython defaults it to the current
+  /// position instead.
   ///
   /// - Parameters:
   ///   - needle: The bytes to look for.

@@ -44,9 +44,9 @@ extension MappedByteBuffer {
   /// - Parameters:
   ///   - range: The bytes to write back; must lie within `0...count`.
   ///     `nil` means all.
-  ///   - mode: ``FlushMode/synchronous`` (`MS_SYNC`, the default through the
+  ///   - mode: `FlushMode.synchronous` (`MS_SYNC`, the default through the
   ///     protocol's `flush()`) waits for the data to reach the device;
-  ///     ``FlushMode/asynchronous`` (`MS_ASYNC`) only schedules the write.
+  ///     `FlushMode.asynchronous` (`MS_ASYNC`) only schedules the write.
   /// - Throws: `ByteBufferError.closed` after ``close()``,
   ///   `.outOfRange(operation: "flush", ...)` for a range outside the buffer
   ///   (Python: ValueError "flush values out of range"), `.system(operation:
@@ -121,7 +121,7 @@ extension MappedByteBuffer {
   ///   `.invalidArgument` for a negative count or one whose end in the file
   ///   would pass `Int.max` (Python: ValueError "new size out of range"; the
   ///   check is the protocol's shared
-  ///   ``MutableByteBuffer/checkResizeCount(_:maximum:)``), `.busy` while a
+  ///   `checkResizeCount(_:maximum:)`), `.busy` while a
   ///   `withUnsafeBytes` body uses the memory (Python: BufferError),
   ///   `.system(operation: "resize", ...)` when `ftruncate(2)`, `mremap(2)`
   ///   or `mmap(2)` fails (the file then gets

@@ -3,7 +3,7 @@ import Synchronization
 import SystemPackage
 
 /// A memory-mapped file, shared memory object or anonymous memory: the object
-/// Python's `mmap` module gives Python, as a ``MutableByteBuffer``.
+/// Python's `mmap` module gives Python, as a `MutableByteBuffer` (module ByteBuffer).
 ///
 /// Map a file and search or change it in place; every operation of the
 /// protocol (`read`, `write`, `seek`, `find`, subscripts, ...) works on the

@@ -8,7 +8,8 @@
 ///
 /// ```swift
 /// let errors = try Pattern(#"ERROR (\w+)"#, options: [.caseInsensitive])
-/// for line in errors.matchingLines(in: log) { ... }
+/// var lines = errors.matchingLines(in: log).makeIterator()
+/// while let line = try lines.next() { print(line.number, line.range) }
 /// ```
 public struct Pattern: Sendable {
   let storage: PatternStorage
