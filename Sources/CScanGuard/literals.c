@@ -245,37 +245,92 @@ static void csg_teddy_build(const csg_literals *set, csg_teddy *t) {
   }
 }
 
+// One step of Teddy over 32 positions: a byte of `r` holds the needles that
+// may start there (bit k: needle k).
+__attribute__((target("avx2"), always_inline))
+static inline __m256i csg_teddy_step(const unsigned char *q, const __m256i *lo, const __m256i *hi, __m256i nibble,
+                                     const int columns) {
+  __m256i v = _mm256_loadu_si256((const __m256i *)q);
+  __m256i r = _mm256_and_si256(_mm256_shuffle_epi8(lo[0], _mm256_and_si256(v, nibble)),
+                               _mm256_shuffle_epi8(hi[0], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
+  if (columns >= 2) {
+    v = _mm256_loadu_si256((const __m256i *)(q + 1));
+    r = _mm256_and_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(lo[1], _mm256_and_si256(v, nibble)),
+                                             _mm256_shuffle_epi8(hi[1], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble))));
+  }
+  if (columns >= 3) {
+    v = _mm256_loadu_si256((const __m256i *)(q + 2));
+    r = _mm256_and_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(lo[2], _mm256_and_si256(v, nibble)),
+                                             _mm256_shuffle_epi8(hi[2], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble))));
+  }
+  return r;
+}
+
+// The candidates of one 32-position step, lowest first: a stop byte, or a
+// needle whose bit the step set and that matches in full.
 __attribute__((target("avx2")))
-static ptrdiff_t csg_scan_teddy_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
-  csg_teddy t;
-  csg_teddy_build(set, &t);
-  size_t i = 0;
-  size_t span = 32 + (size_t)t.columns - 1;
-  if (set->longest > (size_t)t.columns) span = 32 + set->longest - 1;
+static ptrdiff_t csg_teddy_resolve(const csg_literals *set, const unsigned char *p, size_t n, size_t i, __m256i r,
+                                   unsigned bits, int stop, int *kind) {
+  unsigned char candidates[32];
+  _mm256_storeu_si256((__m256i *)candidates, r);
+  while (bits) {
+    unsigned b = (unsigned)__builtin_ctz(bits);
+    size_t j = i + b;
+    if (stop >= 0 && p[j] == (unsigned char)stop) { *kind = CSG_FOUND_STOP; return (ptrdiff_t)j; }
+    unsigned needles = candidates[b];
+    while (needles) {
+      int k = __builtin_ctz(needles);
+      if (j + set->length[k] <= n && csg_needle_at(set, k, p + j)) { *kind = CSG_FOUND_NEEDLE; return (ptrdiff_t)j; }
+      needles &= needles - 1;
+    }
+    bits &= bits - 1;
+  }
+  return -1;
+}
+
+__attribute__((target("avx2"), always_inline))
+static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy *t, const unsigned char *p, size_t n,
+                                       int stop, int *kind, const int columns, const int stops) {
   __m256i lo[3], hi[3];
-  for (int j = 0; j < t.columns; j++) {
-    lo[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t.lo[j]));
-    hi[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t.hi[j]));
+  for (int j = 0; j < columns; j++) {
+    lo[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t->lo[j]));
+    hi[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t->hi[j]));
   }
   const __m256i nibble = _mm256_set1_epi8(15);
   const __m256i zero = _mm256_setzero_si256();
   const __m256i sv = _mm256_set1_epi8((char)stop);
-  for (; n >= span && i <= n - span; i += 32) {
-    __m256i all = _mm256_set1_epi8((char)0xFF);
-    for (int j = 0; j < t.columns; j++) {
-      __m256i v = _mm256_loadu_si256((const __m256i *)(p + i + j));
-      __m256i l = _mm256_shuffle_epi8(lo[j], _mm256_and_si256(v, nibble));
-      __m256i h = _mm256_shuffle_epi8(hi[j], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-      all = _mm256_and_si256(all, _mm256_and_si256(l, h));
+  size_t i = 0;
+  // Loads reach position i + 63 + columns - 1; a candidate's needle is checked within n.
+  size_t span = 64 + (size_t)columns - 1;
+  for (; n >= span && i <= n - span; i += 64) {
+    __m256i r0 = csg_teddy_step(p + i, lo, hi, nibble, columns);
+    __m256i r1 = csg_teddy_step(p + i + 32, lo, hi, nibble, columns);
+    unsigned b0 = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r0, zero));
+    unsigned b1 = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r1, zero));
+    if (stops) {
+      b0 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), sv));
+      b1 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)), sv));
     }
-    unsigned bits = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(all, zero));
-    if (stop >= 0) bits |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), sv));
-    if (bits) {
-      ptrdiff_t r = csg_resolve(set, p, n, i, bits, stop, kind);
+    if (b0 | b1) {
+      ptrdiff_t r = b0 ? csg_teddy_resolve(set, p, n, i, r0, b0, stop, kind) : -1;
+      if (r >= 0) return r;
+      r = b1 ? csg_teddy_resolve(set, p, n, i + 32, r1, b1, stop, kind) : -1;
       if (r >= 0) return r;
     }
   }
   return csg_scan_scalar(set, p, n, i, stop, kind);
+}
+
+__attribute__((target("avx2")))
+static ptrdiff_t csg_scan_teddy_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
+  csg_teddy t;
+  csg_teddy_build(set, &t);
+  const int stops = stop >= 0;
+  switch (t.columns) {
+  case 1: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 1, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 1, 0);
+  case 2: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 2, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 2, 0);
+  default: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 3, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 3, 0);
+  }
 }
 
 static size_t csg_count_sse2(const unsigned char *p, size_t n, unsigned char byte) {
