@@ -338,3 +338,62 @@ import Testing
     }
   }
 }
+
+/// The literal kernels (one needle; Teddy for several) against a plain search.
+@Suite("Prefilter literal kernels") struct LiteralKernelTests {
+  @Test("the kernels find what a plain search finds, and stop at NUL", arguments: [1, 2, 3, 4, 5, 6])
+  func kernels(seed: UInt64) throws {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15
+    func next(_ n: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(n))
+    }
+    let alphabet: [UInt8] = Array("abAB01_ ".utf8) + [0xC3, 0x00]
+    for _ in 0..<80 {
+      let caseless = next(3) == 0
+      let needles: [[UInt8]] = (0..<(1 + next(8))).map { _ in
+        (0..<(1 + next(next(3) == 0 ? 12 : 4))).map { _ in alphabet[next(alphabet.count - 1)] }
+      }
+      let prefilter = try #require(LiteralPrefilter(.init(literals: needles, caseless: caseless)))
+      var bytes: [UInt8] = []
+      for _ in 0..<(next(4) == 0 ? next(80) : 100 + next(4000)) {
+        if next(12) == 0 {
+          bytes += needles[next(needles.count)].map { caseless && next(2) == 0 && $0 >= 0x41 ? $0 ^ 0x20 : $0 }
+        } else {
+          bytes.append(alphabet[next(next(9) == 0 ? alphabet.count : alphabet.count - 1)])
+        }
+      }
+      func fold(_ b: UInt8) -> UInt8 { caseless && (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A ? b | 0x20 : b }
+      func naive(from: Int) -> Int? {
+        var s = from
+        while s < bytes.count {
+          for n in needles where s + n.count <= bytes.count {
+            if (0..<n.count).allSatisfy({ fold(bytes[s + $0]) == fold(n[$0]) }) { return s }
+          }
+          s += 1
+        }
+        return nil
+      }
+      let holdsNUL = needles.contains { $0.contains(0) }
+      try bytes.withUnsafeBytes { raw in
+        let memory = Memory(raw, path: nil)
+        var from = 0
+        while from <= bytes.count {
+          let expected = naive(from: from)
+          let found = try prefilter.scan(in: memory, range: from..<bytes.count, stoppingAt: nil, pattern: nil)
+          if case .candidate(let at)? = found { #expect(at == expected) } else { #expect(expected == nil) }
+          if !holdsNUL {
+            let nul = bytes[from...].firstIndex(of: 0)
+            switch try prefilter.scan(in: memory, range: from..<bytes.count, stoppingAt: 0, pattern: nil) {
+            case .stop(let at)?: #expect(at == nul && (expected.map { nul! < $0 } ?? true))
+            case .candidate(let at)?: #expect(at == expected && (nul.map { at < $0 } ?? true))
+            case nil: #expect(expected == nil && nul == nil)
+            }
+          }
+          guard let step = expected else { break }
+          from = step + 1 + next(5)
+        }
+      }
+    }
+  }
+}
