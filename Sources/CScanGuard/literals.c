@@ -387,6 +387,34 @@ ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned ch
   return csg_literals_scan_unguarded(set, p, n, -1, &kind);
 }
 
+#if CSG_X86
+__attribute__((target("avx2")))
+static size_t csg_ascii_prefix_avx2(const unsigned char *p, size_t n) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(p + i));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+    if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) break;
+  }
+  for (; i + 32 <= n; i += 32) {
+    unsigned high = (unsigned)_mm256_movemask_epi8(_mm256_loadu_si256((const __m256i *)(p + i)));
+    if (high) return i + (size_t)__builtin_ctz(high);
+  }
+  while (i < n && p[i] < 0x80) i++;
+  return i;
+}
+#endif
+
+size_t csg_ascii_prefix(const void *data, size_t n) {
+  const unsigned char *p = data;
+#if CSG_X86
+  if (csg_has_avx2()) return csg_ascii_prefix_avx2(p, n);
+#endif
+  size_t i = 0;
+  while (i < n && p[i] < 0x80) i++;
+  return i;
+}
+
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte) {
 #if CSG_X86
   return csg_has_avx2() ? csg_count_avx2(p, n, byte) : csg_count_sse2(p, n, byte);

@@ -89,23 +89,46 @@ final class Output {
 
   /// Appends `value` in decimal.
   func append(decimal value: Int) {
-    if used + 20 > Output.capacity { flush() }
-    var digits = 0
-    var rest = value.magnitude
-    repeat {
-      digits += 1
-      rest /= 10
-    } while rest > 0
+    if used + 21 > Output.capacity { flush() }
     if value < 0 { append(byte: UInt8(ascii: "-")) }
-    rest = value.magnitude
-    var index = used + digits - 1
-    repeat {
-      storage.storeBytes(of: UInt8(48 + rest % 10), toByteOffset: index, as: UInt8.self)
-      rest /= 10
-      index -= 1
-    } while rest > 0
+    var rest = value.magnitude
+    var digits = 1
+    var bound: UInt = 10
+    while digits < 20 && rest >= bound {
+      digits += 1
+      bound = bound &* 10
+    }
+    // Two digits at a time, from the end.
+    var index = used + digits
+    Output.digitPairs.withUnsafeBytes { pairs in
+      while rest >= 100 {
+        let pair = Int(rest % 100) * 2
+        rest /= 100
+        index -= 2
+        storage.storeBytes(of: pairs.load(fromByteOffset: pair, as: UInt16.self), toByteOffset: index, as: UInt16.self)
+      }
+      if rest >= 10 {
+        index -= 2
+        storage.storeBytes(of: pairs.load(fromByteOffset: Int(rest) * 2, as: UInt16.self), toByteOffset: index,
+                           as: UInt16.self)
+      } else {
+        index -= 1
+        storage.storeBytes(of: UInt8(48 + rest), toByteOffset: index, as: UInt8.self)
+      }
+    }
     used += digits
   }
+
+  /// "00" "01" … "99", for `append(decimal:)`.
+  private static let digitPairs: [UInt8] = {
+    var pairs: [UInt8] = []
+    for n in 0..<100 {
+      let tens = UInt8(n / 10), ones = UInt8(n % 10)
+      pairs.append(48 + tens)
+      pairs.append(48 + ones)
+    }
+    return pairs
+  }()
 
   /// Writes what is buffered.
   func flush() {

@@ -1,10 +1,14 @@
+import CScanGuard
+
 /// Whether `bytes` are text as glibc's UTF-8 locales see it (grep's
 /// `buf_has_encoding_errors`): well-formed UTF-8 up to U+10FFFF, no overlong
 /// forms; unlike strict UTF-8, the surrogate range U+D800–U+DFFF is accepted,
 /// because glibc's decoder accepts it.
 func isValidText(_ bytes: UnsafeRawBufferPointer) -> Bool {
   let count = bytes.count
-  var index = 0
+  guard let base = bytes.baseAddress else { return true }
+  // Most lines are ASCII: a vectorised scan finds the first byte that is not.
+  var index = csg_ascii_prefix(base, count)
   while index < count {
     // ASCII fast path, eight bytes at a time.
     while index + 8 <= count {

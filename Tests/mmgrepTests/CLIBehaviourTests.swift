@@ -197,6 +197,19 @@ final class CLIBehaviourTests {
     #expect(listed.stdout.string == "sparse.bin\n")
   }
 
+  @Test("line numbers and byte offsets across digit-count boundaries")
+  func numbers() throws {
+    try write(String(repeating: "ab\n", count: 40_000), to: "many.txt")
+    let result = try mmgrep("-n", "-b", "b", "many.txt")
+    let lines = result.stdout.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+    #expect(lines.count == 40_000)
+    for (number, expected) in [(1, "1:0:ab"), (4, "4:9:ab"), (10, "10:27:ab"), (34, "34:99:ab"), (35, "35:102:ab"),
+                               (100, "100:297:ab"), (334, "334:999:ab"), (335, "335:1002:ab"),
+                               (3334, "3334:9999:ab"), (10_000, "10000:29997:ab"), (40_000, "40000:119997:ab")] {
+      #expect(lines[number - 1] == expected)
+    }
+  }
+
   @Test("an unknown --color value prints the help and exits 0, even when a valid --color follows")
   func unknownColor() throws {
     try write("one\n", to: "c.txt")

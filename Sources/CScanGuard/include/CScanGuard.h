@@ -86,6 +86,10 @@ ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned ch
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n);
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte);
 
+/// The length of the longest prefix of [0, n) whose bytes are all ASCII (< 0x80).
+/// Unguarded: for memory the caller owns.
+size_t csg_ascii_prefix(const void *p, size_t n);
+
 // ---- class sequences (classes.c) ------------------------------------------------
 
 enum { CSG_MAX_SEQUENCE = 64, CSG_MAX_CLASSES = 8 };
