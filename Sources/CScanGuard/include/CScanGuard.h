@@ -124,6 +124,30 @@ int csg_classes_scan(const csg_classes *seq, const void *p, size_t n, int stop, 
                      const void **fault);
 ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind);
 
+// ---- candidate lines (lines.c) ---------------------------------------------------
+
+enum { CSG_FOUND_NONE = 2 };
+
+/// The next candidate line of a line search, found in one guarded call.
+typedef struct {
+  /// CSG_FOUND_NEEDLE (a candidate at `at`, in the line [line_start, line_end)),
+  /// CSG_FOUND_STOP (the stop byte at `at`) or CSG_FOUND_NONE.
+  int kind;
+  ptrdiff_t at, line_start, line_end;
+  /// "\n" bytes in [from, line_start) (when asked for).
+  size_t newlines;
+} csg_line_hit;
+
+/// Searches base[from, end) with `literals` or, when that is NULL, `classes`
+/// for the first candidate (or, when stop >= 0, the stop byte, first looked
+/// for in base[checked, from) when checked < from), and gives the candidate's
+/// line: its start (just after the last "\n" before the candidate, or `from`),
+/// its end (the next "\n" before `limit`, or `limit`; limit >= end) and, with
+/// count_newlines, the newlines before it. Guarded; offsets are relative to `base`.
+int csg_next_line(const csg_literals *literals, const csg_classes *classes, const unsigned char *base, size_t from,
+                  size_t end, size_t limit, size_t checked, int stop, int count_newlines, csg_line_hit *hit,
+                  const void **fault);
+
 #ifdef __cplusplus
 }
 #endif

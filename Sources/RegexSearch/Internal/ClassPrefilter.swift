@@ -25,6 +25,12 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
 
   deinit { sequence.deallocate() }
 
+  func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
+                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit {
+    try RegexSearch.nextLine(literals: nil, classes: sequence, in: memory, from: from, end: end, limit: limit,
+                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, pattern: pattern)
+  }
+
   func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {
     if range.isEmpty { return nil }
     var result = -1

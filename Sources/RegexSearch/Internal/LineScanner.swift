@@ -214,23 +214,50 @@ struct LineScanner {
     while position < end {
       if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
       if !fused, try !checkAhead(memory, pattern: text) { continue }
-      if fused, binaryOffset == nil, verified < position {
-        // Bytes the scan passed without the NUL check (a candidate line's tail).
-        if let nul = try memory.firstIndex(of: 0, in: verified..<position, pattern: text) {
-          try detectBinary(at: nul, memory, pattern: text)
-          continue
-        }
-        verified = position
-      }
       // Scan a window at a time when the lines passed must be counted or selected,
       // so that happens while the window's bytes are in the cache.
       let stretchEnd = skipsUncounted ? end : min(end, position + Self.window)
-      let found = try prefilter.scan(in: memory, range: position..<stretchEnd, stoppingAt: fused && binaryOffset == nil ? 0 : nil,
-                                     pattern: text)
-      switch found {
-      case nil:
-        if fused && binaryOffset == nil { verified = max(verified, stretchEnd) }
-        // No needle starts before stretchEnd, but one may straddle it: go on from the
+      let stopping = fused && binaryOffset == nil
+      // One call: the NUL check of the bytes a previous line left unchecked, the
+      // scan, and the candidate's line with the newlines before it.
+      let hit = try prefilter.nextLine(in: memory, from: position, end: stretchEnd, limit: end,
+                                       checked: stopping ? verified : position, stoppingAt: stopping ? 0 : nil,
+                                       countingNewlines: numbersLines && !inverted, pattern: text)
+      switch hit {
+      case .stop(let nul):
+        verified = max(verified, nul)
+        try detectBinary(at: nul, memory, pattern: text)
+        // No candidate lies before the NUL: the text lines left hold no match.
+        if skipsUncounted {
+          position = max(position, end)
+        } else if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
+          return false
+        }
+      case .candidate(let at, let lineStart, let lineEnd, let newlines):
+        if stopping { verified = max(verified, at) }
+        if !inverted {
+          // The lines before hold no candidate, so none is selected: only numbers move.
+          lineNumber += newlines
+          position = lineStart
+        } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                                 emit: emit, pattern: text) {
+          return false
+        }
+        if position >= end { return true }
+        if exact {
+          // The candidate is a match (and lies within the line): no need to ask PCRE2.
+          if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
+                             countOnly: countOnly, memory, pattern: text, emit: emit) {
+            return false
+          }
+        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, inverted: inverted,
+                            selected: &selected, countOnly: countOnly, emit: emit) {
+          return false
+        }
+      case .none:
+        if stopping { verified = max(verified, stretchEnd) }
+        // No candidate starts before stretchEnd, but one may straddle it: go on from the
         // start of the line holding stretchEnd, after the lines wholly before it.
         var resume = stretchEnd
         if stretchEnd < end {
@@ -250,37 +277,6 @@ struct LineScanner {
                                  emit: emit, pattern: text) {
           return false
         }
-      case .stop(let nul):
-        verified = max(verified, nul)
-        try detectBinary(at: nul, memory, pattern: text)
-        // No needle lies before the NUL: the text lines left hold no match.
-        if skipsUncounted {
-          position = max(position, end)
-        } else if try !skipLines(upTo: end, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
-                                 emit: emit, pattern: text) {
-          return false
-        }
-      case .candidate(let hit):
-        if fused { verified = max(verified, hit) }
-        let lineStart = try memory.lastIndex(of: 0x0A, in: position..<hit, pattern: text).map { $0 + 1 } ?? position
-        if skipsUncounted {
-          position = lineStart
-        } else if try !skipLines(upTo: lineStart, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
-                                 emit: emit, pattern: text) {
-          return false
-        }
-        if position >= end { return true }
-        if exact {
-          // The candidate is a match (and lies within the line): no need to ask PCRE2.
-          let lineEnd = try memory.firstIndex(of: 0x0A, in: hit..<end, pattern: text) ?? end
-          if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
-                             countOnly: countOnly, memory, pattern: text, emit: emit) {
-            return false
-          }
-        } else if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly,
-                            emit: emit) {
-          return false
-        }
       }
     }
     return true
@@ -288,9 +284,15 @@ struct LineScanner {
 
   /// Matches the line at `position` alone and moves past it. Returns `false`
   /// when `emit` asked to stop.
-  private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
-                             selected: inout Int, countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
-    let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
+  private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, lineEnd known: Int? = nil,
+                             inverted: Bool, selected: inout Int, countOnly: Bool,
+                             emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
+    var lineEnd = end
+    if let known {
+      lineEnd = known
+    } else if let newline = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) {
+      lineEnd = newline
+    }
     let matched: Bool
     switch scratch.match(pattern.storage.code, subject: memory.base + position, length: lineEnd - position, start: 0) {
     case .match: matched = true

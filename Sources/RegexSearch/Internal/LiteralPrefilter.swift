@@ -11,6 +11,42 @@ protocol LinePrefilter: AnyObject, Sendable {
   /// Whether every candidate is a match, so a line holding one matches
   /// without asking PCRE2.
   var isExact: Bool { get }
+  /// The next candidate line (see `csg_next_line`), in one guarded call.
+  func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
+                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit
+}
+
+/// What `LinePrefilter.nextLine` found.
+enum LineHit {
+  /// A candidate at `at`, in the line `lineStart..<lineEnd`, after `newlines`
+  /// newlines from where the search began (when they were counted).
+  case candidate(at: Int, lineStart: Int, lineEnd: Int, newlines: Int)
+  /// The stop byte lies here.
+  case stop(Int)
+  /// Neither before the end.
+  case none
+}
+
+/// Calls `csg_next_line` for a prefilter's kernel data.
+func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg_classes>?, in memory: Memory,
+              from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?, countingNewlines: Bool,
+              pattern: String?) throws(RegexError) -> LineHit {
+  var hit = csg_line_hit()
+  var fault: UnsafeRawPointer? = nil
+  // Safe because from...end...limit and checked lie within the memory.
+  let base = memory.base.assumingMemoryBound(to: UInt8.self)
+  if csg_next_line(literals, classes, base, from, end, limit, checked, stop.map(Int32.init) ?? -1,
+                   countingNewlines ? 1 : 0, &hit, &fault) != Int32(CSG_OK) {
+    throw memory.truncated(at: fault.map { $0 - memory.base } ?? from, pattern: pattern)
+  }
+  switch hit.kind {
+  case Int32(CSG_FOUND_NEEDLE):
+    return .candidate(at: hit.at, lineStart: hit.line_start, lineEnd: hit.line_end, newlines: hit.newlines)
+  case Int32(CSG_FOUND_STOP):
+    return .stop(hit.at)
+  default:
+    return .none
+  }
 }
 
 extension LinePrefilter {
@@ -64,6 +100,12 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
   }
 
   deinit { set.deallocate() }
+
+  func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
+                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit {
+    try RegexSearch.nextLine(literals: set, classes: nil, in: memory, from: from, end: end, limit: limit,
+                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, pattern: pattern)
+  }
 
   /// The first place in `range` where a needle starts (and ends) or, when
   /// `stop` is given, where that byte lies (one vectorised pass finds both);
