@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The main job. With arguments: builds mmgrep (release) and runs `mmgrep "$@"`.
-# Without arguments: also generates samples/sample.log (~300 MiB, deterministic,
-# once; samples/ is git-ignored) and searches it, so a newcomer sees real output
-# and a throughput figure:
+# The main job: builds mmgrep (release), then
+#   - with no argument: generates samples/sample.log (~300 MiB, deterministic,
+#     once; samples/ is git-ignored) and searches it with --stats, so a newcomer
+#     sees real output and a throughput figure;
+#   - with one argument that names a file: the same demo over that file;
+#   - otherwise: runs `mmgrep "$@"` (any grep -P command line).
 #
 #   scripts/mmgrep.sh                          # demo on the sample log
+#   scripts/mmgrep.sh /var/log/syslog          # demo on your file
 #   scripts/mmgrep.sh -n 'ERROR.*payment' big.log
 #
 # SAMPLE_SIZE (default 300M) and SAMPLE_SEED (default 1) change the sample.
@@ -17,6 +20,24 @@ echo "building mmgrep (release)..." >&2
 swift build -c release --product mmgrep >&2
 BIN="$(swift build -c release --show-bin-path)"
 
+if [ "$#" -eq 1 ] && [ -f "${OLDPWD:-$ROOT}/$1" -o -f "$1" ]; then
+  # Run from where the user called us, so relative file names work.
+  cd "${OLDPWD:-$ROOT}"
+  FILE=$1
+  PATTERN='error|fail|warn|fatal|panic|denied|timed? ?out'
+  echo
+  echo "\$ mmgrep --stats -c -i '$PATTERN' $FILE"
+  "$BIN/mmgrep" --stats -c -i "$PATTERN" "$FILE" || true
+  echo
+  echo "\$ mmgrep --stats -j 2 -c -i '$PATTERN' $FILE      # two threads, same answer"
+  "$BIN/mmgrep" --stats -j 2 -c -i "$PATTERN" "$FILE" || true
+  echo
+  echo "\$ mmgrep -n -m 5 --color=auto -i '$PATTERN' $FILE"
+  "$BIN/mmgrep" -n -m 5 --color=auto -i "$PATTERN" "$FILE" || true
+  echo
+  echo "Try: scripts/mmgrep.sh [grep -P options] PATTERN FILE...   (mmgrep --help for the list)"
+  exit 0
+fi
 if [ "$#" -gt 0 ]; then
   # Run from where the user called us, so relative file names work.
   cd "${OLDPWD:-$ROOT}"

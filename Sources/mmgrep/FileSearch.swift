@@ -136,6 +136,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
     let firstOnly = settings.quiet || settings.list != .none
+    searcher.threadsUsed = max(searcher.threadsUsed, firstOnly ? 1 : threads)
     var source = CheckedLines(
       pattern: pattern, buffer: buffer, invert: invert, threads: firstOnly ? 1 : threads,
       checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize,

@@ -240,14 +240,17 @@ final class Searcher {
     writeError("mmgrep: \(name):\(line): \(cause) (line skipped; rest of file not searched)")
   }
 
+  /// The most threads one file's search used (--stats).
+  var threadsUsed = 1
+
   func printStats(seconds: Double) {
     let mib = Double(bytesSearched) / 1_048_576
     let rate = seconds > 0 ? mib / seconds : 0
     let files = filesSearched == 1 ? "1 file" : "\(filesSearched) files"
     writeError(
       "mmgrep: stats: \(bytesSearched) bytes (\(Self.fixed(mib, 1)) MiB) in \(files), "
-        + "\(Self.fixed(seconds, 3)) s, \(Self.fixed(rate, 1)) MiB/s, \(settings.threads) thread"
-        + (settings.threads == 1 ? "" : "s"))
+        + "\(Self.fixed(seconds, 3)) s, \(Self.fixed(rate, 1)) MiB/s, \(threadsUsed) thread"
+        + (threadsUsed == 1 ? "" : "s"))
   }
 
   /// `value` with `digits` decimals (no Foundation formatting).

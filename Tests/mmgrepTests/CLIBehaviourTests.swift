@@ -84,6 +84,10 @@ final class CLIBehaviourTests {
     #expect(stats.hasPrefix("mmgrep: stats: 14 bytes"))
     #expect(stats.contains("MiB/s"))
     #expect(stats.contains("1 file"))
+    // A small file is searched by one thread; -j 2 splits it.
+    #expect(stats.hasSuffix("1 thread\n"))
+    let split = try mmgrep("--stats", "-j", "2", "-c", "t", "s.txt")
+    #expect(split.stderr.string.hasSuffix("2 threads\n"))
   }
 
   @Test("a file the kernel reports as size 0 (/proc) is read to its end")
