@@ -168,8 +168,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     let limit = settings.maxCount ?? Int.max
     var selected = 0
     var binarySelected = false
-    // With -v, grep prints each run of adjacent selected lines as one group.
-    var group: [SelectedLine] = []
+    // With -v, grep prints each run of adjacent selected lines as one group:
+    // the line that continues the run is printed without a group's preamble
+    // (nothing is held, so memory does not grow with the run).
+    var runLast: SelectedLine? = nil
     while selected < limit, let line = try source.next() {
       selected += 1
       if settings.quiet {
@@ -179,10 +181,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       let binaryFrom = source.binaryStart
       let inBinary = binaryFrom.map { line.range.lowerBound >= $0 } ?? false
       if inBinary {
-        if !group.isEmpty {
-          try printGroup(group)
-          group = []
-        }
+        runLast = nil
         binarySelected = true
         if pending > 0 && !textQuiet { try printPending(upTo: binaryFrom ?? 0) }
         pending = 0
@@ -190,11 +189,13 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         if settings.invert {
           // grep prints a run of adjacent lines in one piece, except a last
           // line without a newline, which it handles in a pass of its own.
-          if let last = group.last, last.number + 1 != line.number || line.range.upperBound == buffer.count {
-            try printGroup(group)
-            group = []
+          if let last = runLast, last.number + 1 == line.number, line.range.upperBound != buffer.count {
+            try printLine(line.range, number: line.number, selected: true)
+            if settings.lineBuffered { output.flush() }
+          } else {
+            try printGroup(CollectionOfOne(line))
           }
-          group.append(line)
+          runLast = line
         } else {
           try printGroup(CollectionOfOne(line))
         }
@@ -202,7 +203,6 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       if textQuiet || inBinary { searcher.separatorUsed = true }
       if textStopAtFirst || (inBinary && !settings.count) { break }
     }
-    if !group.isEmpty { try printGroup(group) }
     if let checked = source as? CheckedLines<Buffer>, checked.stopsAtBinary, checked.reachedBinary {
       // -I: the file turned out binary; grep counts it as not matching
       // (what was printed before stays printed).
