@@ -144,6 +144,25 @@ enum Platform {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 
+  /// The process's peak resident memory and its anonymous resident memory
+  /// now, in KiB (`VmHWM` and `RssAnon` of /proc/self/status), where the
+  /// system reports them.
+  static func memoryUsage() -> (peak: Int, anonymous: Int)? {
+    let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard n > 0 else { return nil }
+    let text = String(decoding: bytes[0..<n], as: UTF8.self)
+    func kib(_ key: String) -> Int? {
+      guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return nil }
+      return Int(line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+    guard let peak = kib("VmHWM"), let anonymous = kib("RssAnon") else { return nil }
+    return (peak, anonymous)
+  }
+
   /// Ends the process with `status`.
   static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
 

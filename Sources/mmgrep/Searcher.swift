@@ -247,10 +247,14 @@ final class Searcher {
     let mib = Double(bytesSearched) / 1_048_576
     let rate = seconds > 0 ? mib / seconds : 0
     let files = filesSearched == 1 ? "1 file" : "\(filesSearched) files"
+    // Mapped file pages count in the peak; the anonymous part is mmgrep's own memory.
+    let memory = Platform.memoryUsage().map {
+      ", peak RSS \(Self.fixed(Double($0.peak) / 1024, 1)) MiB, anonymous \(Self.fixed(Double($0.anonymous) / 1024, 1)) MiB"
+    } ?? ""
     writeError(
       "mmgrep: stats: \(bytesSearched) bytes (\(Self.fixed(mib, 1)) MiB) in \(files), "
         + "\(Self.fixed(seconds, 3)) s, \(Self.fixed(rate, 1)) MiB/s, \(threadsUsed) thread"
-        + (threadsUsed == 1 ? "" : "s"))
+        + (threadsUsed == 1 ? "" : "s") + memory)
   }
 
   /// `value` with `digits` decimals (no Foundation formatting).

@@ -20,6 +20,10 @@ final class CLIBehaviourTests {
   }
 
   func mmgrep(_ arguments: String..., input: [UInt8]? = nil) throws -> RunResult {
+    try mmgrep(arguments, input: input)
+  }
+
+  func mmgrep(_ arguments: [String], input: [UInt8]? = nil) throws -> RunResult {
     try CLIRunner.run(try CLIRunner.mmgrepPath(), arguments, in: directory, input: input)
   }
 
@@ -85,9 +89,32 @@ final class CLIBehaviourTests {
     #expect(stats.contains("MiB/s"))
     #expect(stats.contains("1 file"))
     // A small file is searched by one thread; -j 2 splits it.
-    #expect(stats.hasSuffix("1 thread\n"))
+    #expect(stats.contains("1 thread, peak RSS "))
     let split = try mmgrep("--stats", "-j", "2", "-c", "t", "s.txt")
-    #expect(split.stderr.string.hasSuffix("2 threads\n"))
+    #expect(split.stderr.string.contains("2 threads, peak RSS "))
+  }
+
+  /// The anonymous memory --stats reports, in MiB.
+  static func anonymousMiB(_ stats: String) -> Double? {
+    guard let range = stats.range(of: "anonymous ") else { return nil }
+    return Double(stats[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+  }
+
+  @Test("memory stays flat: a 64 MiB file, nearly every line printed, -v, -n, two threads")
+  func flatMemory() throws {
+    let line = Array("2024-03-01 10:00:00 INFO request served from cache in 3 ms user=alice\n".utf8)
+    var block: [UInt8] = []
+    while block.count < 1 << 20 { block += line }
+    #expect(FileManager.default.createFile(atPath: directory + "/big.log", contents: nil))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/big.log"))
+    for _ in 0..<64 { try handle.write(contentsOf: Data(block)) }
+    try handle.close()
+    for arguments in [["-n", "INFO"], ["-v", "ERROR"], ["-c", "-v", "ERROR"], ["-j", "2", "-n", "served"]] {
+      let result = try mmgrep(["--stats"] + arguments + ["big.log"])
+      #expect(result.status == 0)
+      let anonymous = try #require(Self.anonymousMiB(result.stderr.string), "\(result.stderr.string)")
+      #expect(anonymous < 16, "\(arguments): \(result.stderr.string)")
+    }
   }
 
   @Test("a file the kernel reports as size 0 (/proc) is read to its end")
