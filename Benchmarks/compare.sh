@@ -3,15 +3,18 @@
 # a plain C PCRE2 JIT loop, on the same files in one run, in count (-c) and print (-n) modes.
 # Prints a table of medians, GB/s and ratios (tool time / mmgrep -j1 time), and peak RSS.
 #
-# Usage: Benchmarks/compare.sh [--runs N] [--quick] [--log FILE] [--text FILE]
+# Usage: Benchmarks/compare.sh [--runs N] [--slow-runs N] [--quick] [--log FILE] [--text FILE]
+#   --runs N       runs of the fast tools (mmgrep, ripgrep, the C loop) after a warm-up (default 5)
+#   --slow-runs N  runs of the slow ones (GNU grep, pcre2grep, ugrep: seconds each; default 1)
 #   --quick   two patterns per corpus, 2 runs (a smoke test of the script)
 # Needs (installed when missing, Debian): hyperfine ripgrep pcre2-utils ugrep time python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=5; quick=0; log=""; text=""
+runs=5; slow_runs=1; quick=0; log=""; text=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
+    --slow-runs) slow_runs=$2; shift 2 ;;
     --quick) quick=1; runs=2; shift ;;
     --log) log=$2; shift 2 ;;
     --text) text=$2; shift 2 ;;
@@ -107,7 +110,7 @@ bench() {  # corpus-name file name flags pattern
         args+=(-n "${names[$i]}" "${cmds[$i]}")
       done
       [ ${#args[@]} -gt 0 ] || continue
-      local r=$runs w=1; [ $group = slow ] && { r=1; w=0; }
+      local r=$runs w=1; [ $group = slow ] && { r=$slow_runs; w=0; }
       hyperfine -N --style none --warmup $w --runs $r -i --output "$sink" --export-json "$out/h.json" "${args[@]}" >/dev/null
       python3 - "$out/h.json" "$corpus" "$name" "$mode" "$(stat -c %s "$file")" >> "$results" <<'PY'
 import json, sys, statistics
@@ -123,29 +126,69 @@ PY
 for p in "${log_patterns[@]}"; do IFS='|' read -r name flags pat <<<"$p"; pat=${p#*|*|}; bench log "$log" "$name" "$flags" "$pat"; done
 for p in "${text_patterns[@]}"; do IFS='|' read -r name flags pat <<<"$p"; pat=${p#*|*|}; bench text "$text" "$name" "$flags" "$pat"; done
 
-# Peak RSS and anonymous memory on the log (count mode, a literal).
+# Peak RSS and peak anonymous memory on the log (count mode, a literal), sampled from
+# /proc/PID/status while each tool runs. Mapped file pages count in the RSS; the anonymous
+# part is the tool's own heap and stacks.
 # (stdout to a file: a stdout of /dev/null would make the tools stop at the first match)
 memsink=$out/memory-stdout.$$
-mem() { /usr/bin/time -f "%M" "$@" 2>&1 >"$memsink" | tail -1; rm -f "$memsink"; }
+mem() {
+  python3 - "$memsink" "$@" <<'PY'
+import subprocess, sys, time
+out = open(sys.argv[1], "wb")
+p = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+peak_rss = peak_anon = 0
+def sample():
+    global peak_rss, peak_anon
+    try:
+        for line in open("/proc/%d/status" % p.pid):
+            if line.startswith("VmHWM:"): peak_rss = max(peak_rss, int(line.split()[1]))
+            if line.startswith("RssAnon:"): peak_anon = max(peak_anon, int(line.split()[1]))
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        pass
+while p.poll() is None:
+    sample()
+    time.sleep(0.002)
+print("%.0f MiB RSS, %.1f MiB anonymous" % (peak_rss / 1024, peak_anon / 1024))
+PY
+  rm -f "$memsink"
+}
 {
   echo
-  echo "Peak RSS, -c ERROR over $(basename "$log") ($(stat -c %s "$log") bytes): mmgrep $(mem "$mmgrep" -c ERROR "$log") KiB, ripgrep $(mem rg --no-config -c ERROR "$log") KiB, grep -P $(mem grep -P -c ERROR "$log") KiB"
+  echo "Peak memory, -c ERROR over $(basename "$log") ($(stat -c %s "$log") bytes, sampled every 2 ms):"
+  echo "- mmgrep -j1: $(mem "$mmgrep" -j1 -c ERROR "$log")"
+  echo "- mmgrep -j2: $(mem "$mmgrep" -j2 -c ERROR "$log")"
+  echo "- ripgrep: $(mem rg --no-config -j1 -c ERROR "$log")"
+  echo "- grep -P: $(mem grep -P -c ERROR "$log")"
+  echo "- pcre2grep: $(mem pcre2grep -c ERROR "$log")"
 } > "$out/memory.txt"
 
-python3 - "$results" <<'PY'
+python3 - "$results" > "$out/table.md" <<'PY'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 groups = collections.OrderedDict()
 for corpus, name, mode, tool, t, size in rows:
-    groups.setdefault((corpus, name, mode, int(size)), []).append((tool, float(t)))
-print("| corpus | pattern | mode | tool | median s | GB/s | vs mmgrep -j1 |")
-print("|---|---|---|---|---:|---:|---:|")
-for (corpus, name, mode, size), tools in groups.items():
-    base = dict(tools).get("mmgrep -j1")
-    for tool, t in tools:
-        ratio = "%.2fx" % (t / base) if base else "-"
-        print("| %s | %s | %s | %s | %.3f | %.2f | %s |" % (corpus, name, mode, tool, t, size / t / 1e9, ratio))
+    groups.setdefault((corpus, name, mode, int(size)), {})[tool] = float(t)
+tools = ["mmgrep -j1", "mmgrep -j2", "ripgrep", "grep -P", "grep -E", "pcre2grep", "ugrep", "C PCRE2 loop"]
+print("Median seconds (GB/s of mmgrep -j1); the ratios are the other tool's time over mmgrep's (higher: mmgrep faster).")
+print()
+print("| corpus | pattern | mode | " + " | ".join(tools) + " | rg / mm -j1 | rg / mm -j2 | grep -P / mm -j1 | pcre2grep / mm -j1 |")
+print("|---|---|---|" + "---:|" * (len(tools) + 4))
+for (corpus, name, mode, size), times in groups.items():
+    base, two = times.get("mmgrep -j1"), times.get("mmgrep -j2")
+    cells = []
+    for tool in tools:
+        t = times.get(tool)
+        if t is None: cells.append("-")
+        elif tool == "mmgrep -j1": cells.append("%.3f (%.2f)" % (t, size / t / 1e9))
+        else: cells.append("%.3f" % t)
+    def ratio(tool, over):
+        t = times.get(tool)
+        return "%.2fx" % (t / over) if t and over else "-"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (corpus, name, mode, " | ".join(cells), ratio("ripgrep", base),
+          ratio("ripgrep", two), ratio("grep -P", base), ratio("pcre2grep", base)))
 PY
+cat "$out/table.md"
 cat "$out/memory.txt"
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(swift --version 2>&1 | head -1)"
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); $(swift --version 2>&1 | head -1)"
+echo "Tools: $(rg --version | head -1), $(grep --version | head -1), $(pcre2grep --version 2>&1 | head -1), $(ugrep --version | head -1 | cut -d' ' -f1-2)"
