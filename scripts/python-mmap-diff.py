@@ -17,7 +17,7 @@ applied to CPython's outcome before comparing, and only those:
   * a negative index is out of range (CPython counts it from the end);
   * a slice is a Range within 0...count (CPython clamps it): another range
     throws outOfRange after the closed and read-only checks;
-  * tell() and len() answer on a closed buffer (the position kept, 0);
+  * len() answers on a closed buffer (0);
   * flush/madvise ranges need no page alignment (CPython: OSError EINVAL);
   * madvise() with no range is accepted on an empty buffer;
   * an empty file maps to an empty buffer, resize(0) gives one (CPython
@@ -312,7 +312,7 @@ class PythonSession:
             m.seek(int(a[0]), int(a[1]) if len(a) > 1 else 0)
             return str(m.tell())  # Swift returns the new position (as CPython 3.13)
         if name == "tell":
-            return str(self.saved_pos) if m.closed else str(m.tell())
+            return str(m.tell())  # ValueError once closed, as Swift's tell() throws .closed
         if name == "len":
             return "0" if m.closed else str(len(m))
         if name == "size":

@@ -250,8 +250,8 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   /// Releases the memory (Python: `close()`). Closing a closed buffer does
   /// nothing.
   ///
-  /// Afterwards `count` is 0, and every operation but `close()`, `isClosed`,
-  /// `position` and `tell()` throws ``ByteBufferError/closed(path:)``
+  /// Afterwards `count` is 0, and every operation but `close()`, `isClosed`
+  /// and `position` throws ``ByteBufferError/closed(path:)``
   /// (subscripts trap).
   ///
   /// - Throws: ``ByteBufferError/busy(operation:path:)`` while an access is

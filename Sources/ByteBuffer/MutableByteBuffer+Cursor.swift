@@ -3,12 +3,14 @@ import CScanGuard
 extension MutableByteBuffer {
   /// Returns the current position (Python: `tell()`).
   ///
-  /// The same as reading ``position``. Unlike Python, it does not throw on a
-  /// closed buffer: it returns the position the buffer had.
+  /// The same as reading ``position``, except that, as in Python, a closed
+  /// buffer throws (``position`` still answers, with the position the buffer had).
   ///
   /// - Returns: The offset the next `read` or `write` starts at.
-  public func tell() -> Int {
-    position
+  /// - Throws: ``ByteBufferError/closed(path:)`` after `close()` (Python's `ValueError`).
+  public func tell() throws(ByteBufferError) -> Int {
+    try checkOpen()
+    return position
   }
 
   /// Whether the buffer supports `seek(_:whence:)`: always `true`

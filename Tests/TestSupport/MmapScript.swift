@@ -280,7 +280,7 @@ public final class MmapScript {
       default: throw ScriptError(reason: "seek: whence must be 0, 1 or 2")
       }
       return String(try buffer.seek(int(0), whence: whence))
-    case "tell": return String(buffer.tell())
+    case "tell": return String(try buffer.tell())
     case "len": return String(buffer.count)
     case "size": return String(try buffer.size())
     case "closed": return String(buffer.isClosed)

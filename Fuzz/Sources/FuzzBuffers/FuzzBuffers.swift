@@ -136,7 +136,7 @@ private func step(_ code: Int, _ buffer: any MutableByteBuffer, _ args: inout Fu
     }
     return .value(text)
   default:
-    return .value("tell \(buffer.tell()) seekable \(buffer.isSeekable)")
+    return .value("tell \((try? buffer.tell()).map(String.init) ?? "closed") seekable \(buffer.isSeekable)")
   }
 }
 
