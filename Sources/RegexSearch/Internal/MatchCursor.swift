@@ -6,10 +6,24 @@
 struct MatchCursor {
   /// The next start offset, relative to the window.
   var position: Int
-  private var lastWasEmpty = false
-  private var finished = false
+  /// Whether the next attempt is the non-empty retry after an empty match.
+  private(set) var lastWasEmpty = false
+  /// Whether the search is over: no match at or after `position`, or the last
+  /// match was empty at the subject's end.
+  private(set) var finished = false
+  /// When set, no attempt starts after this offset (relative to the window):
+  /// `next` returns `false` without finishing, leaving `position` and
+  /// `lastWasEmpty` where the search would go on. PCRE2's own offset limit
+  /// (`pcre2_set_offset_limit_8`) must be set to the same offset so one call
+  /// does not advance past it either.
+  var attemptLimit: Int? = nil
 
-  init(start: Int) { position = start }
+  /// A cursor whose first attempt is at `start`; `retry` makes it the
+  /// non-empty retry after an empty match that ended at `start`.
+  init(start: Int, retry: Bool = false) {
+    position = start
+    lastWasEmpty = retry
+  }
 
   /// Finds the next match in `window` of `memory`. On `true` the match is in
   /// `scratch` (offsets relative to `window.lowerBound`).
@@ -23,6 +37,7 @@ struct MatchCursor {
     let subject = memory.base + window.lowerBound
     while !finished {
       if position > length { finished = true; break }
+      if let attemptLimit, position > attemptLimit { return false }
       let flags: MatchFlags = lastWasEmpty ? .retryAfterEmpty : []
       switch scratch.match(code, subject: subject, length: length, start: position, flags: flags) {
       case .match:
