@@ -3,6 +3,12 @@
 /// at the same offset with `PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED`; if that
 /// fails, advance one character (one byte; a whole UTF-8 character in UTF mode;
 /// both bytes of CR LF when CR LF is a newline).
+///
+/// The retry must really be anchored: with JIT code it runs the code's
+/// anchored twin (`PCRE2Code.retryCode`), and any retry match whose attempt
+/// did not start at the retry offset counts as no match (PCRE2 10.42's
+/// interpreter, with `PCRE2_MATCH_INVALID_UTF`, goes on to the next valid
+/// fragment after an invalid sequence despite `PCRE2_ANCHORED`).
 struct MatchCursor {
   /// The next start offset, relative to the window.
   var position: Int
@@ -38,8 +44,16 @@ struct MatchCursor {
     while !finished {
       if position > length { finished = true; break }
       if let attemptLimit, position > attemptLimit { return false }
-      let flags: MatchFlags = lastWasEmpty ? .retryAfterEmpty : []
-      switch scratch.match(code, subject: subject, length: length, start: position, flags: flags) {
+      var outcome: MatchOutcome
+      if lastWasEmpty {
+        let twin = code.retryCode()
+        outcome = scratch.match(twin ?? code, subject: subject, length: length, start: position,
+                                flags: .retryAfterEmpty, viaMatch: twin == nil)
+        if case .match = outcome, scratch.attemptStart != position { outcome = .noMatch }
+      } else {
+        outcome = scratch.match(code, subject: subject, length: length, start: position)
+      }
+      switch outcome {
       case .match:
         let start = scratch.matchStart, end = scratch.matchEnd
         lastWasEmpty = start == end
