@@ -12,7 +12,8 @@ final class PatternStorage: Sendable {
   /// so line searches run PCRE2 only on the lines that hold one; `nil` when
   /// none are known.
   let prefilter: LiteralPrefilter?
-  /// Whether the user's pattern text contains `\G` (anchored to the start offset),
+  /// Whether the user's pattern text contains `\G` (anchored to the start offset)
+  /// or a verb that changes where the next attempt starts (`PatternText.dependsOnStartOffset`),
   /// so a search cannot be split into independent chunks.
   let anchorsToStartOffset: Bool
   let limits: Pattern.Limits
@@ -26,8 +27,8 @@ final class PatternStorage: Sendable {
        needles: LiteralExtraction.Needles?, limits: Pattern.Limits) throws(RegexError) {
     code = try PCRE2Code(request)
     prefilter = needles.flatMap { LiteralPrefilter($0) }
-    if request.literal && request.newline == .lf {
-      lineCode = code  // a fixed string means the same with or without multiline
+    if request.literal && lineLocal && request.newline == .lf {
+      lineCode = code  // a fixed string without "\n" means the same with or without multiline
     } else if lineLocal && request.newline == .lf {
       var multiline = request
       multiline.forceMultiline = true
