@@ -31,8 +31,10 @@ extension Pattern {
     if !cursor.finished {  // stopped at the limit
       return (n, CountState(position: cursor.position, retry: cursor.lastWasEmpty))
     }
-    // A fresh search from `position` found nothing (up to the limit), or the subject ended.
-    let over = startLimit == nil || cursor.position > window.count
+    // A fresh search from `position` found nothing (up to the limit), or the
+    // subject ended (an empty match at its end, perhaps through \K from an
+    // attempt that started before the limit, ends the serial loop too).
+    let over = startLimit == nil || cursor.position >= window.count || cursor.lastWasEmpty
     return (n, CountState(position: cursor.position, exhausted: !over, done: over))
   }
 

@@ -94,5 +94,11 @@ struct DifferentialRegressionTests {
     let empty = try Pattern(#"\n\K"#)
     #expect(try empty.matches(in: buffer).collect().map(\.range) == [2..<2, 4..<4])
     #expect(try Self.counts(empty, buffer) == [2, 2, 2, 2, 2])
+    // An empty match at the very end, from an attempt in the first chunk, ends the search.
+    let toEnd = try Pattern(#"a[\s\S]*\K|\z"#)
+    let lines = try backend.make(Array("ab\ncd\n".utf8))
+    #expect(try toEnd.matches(in: lines).collect().map(\.range) == [6..<6])
+    #expect(try Self.counts(toEnd, lines) == [1, 1, 1, 1, 1])
+    #expect(try toEnd.matchingLines(in: lines).collect().map(\.number) == [1, 2])
   }
 }
