@@ -40,6 +40,15 @@ import Testing
     #expect(all[1].range(named: "nope") == nil)
     #expect(try all[0].string(in: buffer) == "2024-05")
     #expect(try all[1].bytes(in: buffer) == [0x7A])
+    // Groups' bytes and text on demand.
+    #expect(try all[0].string(at: 1, in: buffer) == "2024")
+    #expect(try all[0].bytes(named: "m", in: buffer) == [0x30, 0x35])
+    #expect(try all[0].string(named: "y", in: buffer) == "2024")
+    #expect(try all[0].string(at: 0, in: buffer) == "2024-05")
+    #expect(try all[0].bytes(at: 3, in: buffer) == nil)
+    #expect(try all[1].string(named: "y", in: buffer) == nil)
+    #expect(try all[1].string(named: "nope", in: buffer) == nil)
+    #expect(try all[1].bytes(at: 3, in: buffer) == [0x7A])
   }
 
   @Test func duplicateNamesPickTheGroupThatMatched() throws {
