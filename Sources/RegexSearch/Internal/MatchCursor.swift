@@ -23,6 +23,8 @@ struct MatchCursor {
   /// (`pcre2_set_offset_limit_8`) must be set to the same offset so one call
   /// does not advance past it either.
   var attemptLimit: Int? = nil
+  /// The code for retries (`PCRE2Code.retryCode`), fetched at the first retry.
+  private var retryCode: PCRE2Code?? = nil
 
   /// A cursor whose first attempt is at `start`; `retry` makes it the
   /// non-empty retry after an empty match that ended at `start`.
@@ -46,7 +48,8 @@ struct MatchCursor {
       if let attemptLimit, position > attemptLimit { return false }
       var outcome: MatchOutcome
       if lastWasEmpty {
-        let twin = code.retryCode()
+        if retryCode == nil { retryCode = .some(code.retryCode()) }
+        let twin = retryCode!
         outcome = scratch.match(twin ?? code, subject: subject, length: length, start: position,
                                 flags: .retryAfterEmpty, viaMatch: twin == nil)
         if case .match = outcome, scratch.attemptStart != position { outcome = .noMatch }
