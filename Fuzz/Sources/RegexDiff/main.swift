@@ -209,6 +209,22 @@ func escaped(_ bytes: [UInt8]) -> [UInt8] {
   return out
 }
 
+/// `bytes` as a PCRE2 \Q…\E quotation (each "\E" in it written as \E\\E\Q).
+func quoted(_ bytes: [UInt8]) -> [UInt8] {
+  var out = Array("\\Q".utf8)
+  var i = 0
+  while i < bytes.count {
+    if bytes[i] == 0x5C, i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "E") {
+      out += Array("\\E\\\\E\\Q".utf8)
+      i += 2
+      continue
+    }
+    out.append(bytes[i])
+    i += 1
+  }
+  return out + Array("\\E".utf8)
+}
+
 struct PatternBuilder {
   var groups = 0
   var names: [String] = []
@@ -220,7 +236,8 @@ struct PatternBuilder {
     case 0..<28: return String(decoding: escaped(literal(from: subject, raw: rng.chance(20))), as: UTF8.self)
     case 28..<40:
       return rng.pick(["[a-z]", "[A-Z0-9_]", "[^ ]", "[^a-z\\n]", "[[:alpha:]]", "[[:ascii:]]", "[[:punct:]]", "[aeiou]",
-                       "[\\t -~]", "[.,;:]", "[^\\x00-\\x7f]", "[\\x{e9}\\x{2603}]", "[[:^digit:]]", "[-a]", "[]a]"])
+                       "[\\t -~]", "[.,;:]", "[^\\x00-\\x7f]", "[\\x{e9}\\x{2603}]", "[[:^digit:]]", "[-a]", "[]a]",
+                       "[\\s\\S]", "[\\r\\n]"])
     case 40..<52: return rng.pick(["\\d", "\\w", "\\s", "\\S", "\\W", "\\D", ".", ".", "\\h", "\\N", "\\R", "\\v", "\\X", "\\C", "\\p{L}", "\\P{Lu}"])
     case 52..<60: return rng.pick(["^", "$", "\\b", "\\B", "\\A", "\\z", "\\Z", "\\G", "(?m)^", "(?m)$"])
     case 60..<64: return rng.pick(["\\n", "\\r", "\\t", "\\r\\n", "\\x{e9}", "\u{e9}", "\u{2603}", "\\x00", " ", "="])
@@ -286,6 +303,9 @@ struct PatternBuilder {
 struct Case {
   var index: Int
   var pattern: [UInt8]
+  /// When set, the pattern is `Pattern(anyOf:)` of these (grep -e … -e …), and
+  /// `pattern` is the joined text the reference compiles.
+  var alternatives: [[UInt8]]? = nil
   var options: Pattern.Options
   var newline: Pattern.Newline
   var jit: Bool
@@ -314,9 +334,27 @@ func makeCase(_ index: Int) -> Case {
     pattern = literal(from: bytes, raw: true)
   } else if rng.chance(6) {
     pattern = Array(rng.pick(["", "x*", "\\b", "(?=a)", "a??", "|", "(?:)", "\\B", "$", "^", "(?m)^", "(?m)$",
-                              "(?=\\n)", "\\r?$", "(?<=\\n)", "[^\\n]*", "\\K"]).utf8)
+                              "(?=\\n)", "\\r?$", "(?<=\\n)", "[^\\n]*", "\\K", "\\n\\K", "e[\\s\\S]*\\K|\\z",
+                              "[\\s\\S]*", "(?s).*?\\n", "\\R", "\\r\\n|x*"]).utf8)
   } else {
     pattern = Array(builder.alternation(0).utf8)
+  }
+  var alternatives: [[UInt8]]? = nil
+  if rng.chance(10) {
+    // Pattern(anyOf:): the reference gets the alternatives joined as (?:p1)|(?:p2)|…, fixed
+    // strings \Q…\E-quoted and ordered longest first (ties in the given order).
+    var parts: [[UInt8]] = []
+    for _ in 0..<(1 + rng.int(4)) {
+      parts.append(options.contains(.literal) ? literal(from: bytes, raw: true) : Array(builder.alternation(1).utf8))
+    }
+    alternatives = parts
+    var texts = parts
+    if options.contains(.literal) {
+      texts = parts.enumerated().sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+        .map { quoted($0.element) }
+    }
+    let close: [UInt8] = options.contains(.extended) && !options.contains(.literal) ? [0x0A] : []
+    pattern = Array(texts.map { Array("(?:".utf8) + $0 + close + Array(")".utf8) }.joined(separator: [UInt8(ascii: "|")]))
   }
   let newline: Pattern.Newline = rng.chance(60) ? .lf : rng.pick([.cr, .crlf, .anyCRLF, .any])
   var offsets: [Int] = []
@@ -324,7 +362,7 @@ func makeCase(_ index: Int) -> Case {
   var templates = ["", "<$0>", "$$", "[${0}]"]
   if builder.groups > 0 { templates.append("($1)") }
   if let n = builder.names.first { templates.append("{${\(n)}}") }
-  return Case(index: index, pattern: pattern, options: options, newline: newline, jit: rng.chance(50),
+  return Case(index: index, pattern: pattern, alternatives: alternatives, options: options, newline: newline, jit: rng.chance(50),
               subjectName: name, path: path, subject: bytes, offsets: offsets, template: rng.pick(templates),
               limit: rng.chance(30) ? rng.int(6) : nil)
 }
@@ -392,7 +430,8 @@ func runReference(_ cases: [Case]) -> [Reference] {
   var jobs = ""
   for c in cases {
     let offsets = c.offsets.map(String.init).joined(separator: ",")
-    jobs += "\(hex(c.pattern)) \(flagLetters(c.options)) \(newlineName(c.newline)) \(c.jit ? 1 : 0) \(c.path) \(offsets.isEmpty ? "-" : offsets)\n"
+    let flags = c.alternatives == nil ? flagLetters(c.options) : flagLetters(c.options.subtracting(.literal))
+    jobs += "\(hex(c.pattern)) \(flags) \(newlineName(c.newline)) \(c.jit ? 1 : 0) \(c.path) \(offsets.isEmpty ? "-" : offsets)\n"
   }
   let jobPath = workDir + "/jobs"
   writeFile(jobPath, Array(jobs.utf8))
@@ -434,7 +473,8 @@ nonisolated(unsafe) var reported = Set<String>()
 
 func describe(_ c: Case) -> String {
   let text = String(decoding: c.pattern, as: UTF8.self)
-  return "case \(c.index): pattern \(text.debugDescription) bytes [\(c.pattern.map { String(format: "0x%02X", $0) }.joined(separator: ", "))] options \(flagLetters(c.options)) newline \(newlineName(c.newline)) jit \(c.jit) subject \(c.subjectName) (\(c.subject.count) bytes, copy at \(c.path))"
+  let anyOf = c.alternatives.map { " anyOf \($0.map { String(decoding: $0, as: UTF8.self).debugDescription })" } ?? ""
+  return "case \(c.index):\(anyOf) pattern \(text.debugDescription) bytes [\(c.pattern.map { String(format: "0x%02X", $0) }.joined(separator: ", "))] options \(flagLetters(c.options)) newline \(newlineName(c.newline)) jit \(c.jit) subject \(c.subjectName) (\(c.subject.count) bytes, copy at \(c.path))"
 }
 
 func mismatch(_ c: Case, _ what: String, expected: Any, got: Any) {
@@ -525,9 +565,16 @@ func lineRanges(_ s: [UInt8]) -> [Range<Int>] {
   return out
 }
 
+func makePattern(_ c: Case) throws(RegexError) -> Pattern {
+  if let alternatives = c.alternatives {
+    return try Pattern(anyOf: alternatives, options: c.options, newline: c.newline, jit: c.jit)
+  }
+  return try Pattern(bytes: c.pattern, options: c.options, newline: c.newline, jit: c.jit)
+}
+
 func compare(_ c: Case, _ ref: Reference) {
   let compiled = Got<Int>.of { () throws(RegexError) in
-    _ = try Pattern(bytes: c.pattern, options: c.options, newline: c.newline, jit: c.jit)
+    _ = try makePattern(c)
     return 0
   }
   if let e = ref.compileError {
@@ -538,7 +585,7 @@ func compare(_ c: Case, _ ref: Reference) {
     }
     return
   }
-  guard let pattern = try? Pattern(bytes: c.pattern, options: c.options, newline: c.newline, jit: c.jit) else {
+  guard let pattern = try? makePattern(c) else {
     mismatch(c, "compile", expected: "compiles", got: compiled)
     return
   }
@@ -702,7 +749,8 @@ func compare(_ c: Case, _ ref: Reference) {
 /// cases it can express exactly (LF newlines; no NUL or newline in the
 /// pattern; GNU grep's -w wrapper written out; inline options for m, s, x).
 func compareWithGrep(_ c: Case, _ ref: Reference, _ grep: String) {
-  guard c.newline == .lf, !c.pattern.contains(0), !c.pattern.contains(0x0A), ref.lineError == nil else { return }
+  guard c.newline == .lf, c.alternatives == nil, !c.pattern.contains(0), !c.pattern.contains(0x0A), ref.lineError == nil
+  else { return }
   let o = c.options
   var args = ["-a", "--max-buffer-size=64M"]
   var text = c.pattern
