@@ -1,5 +1,5 @@
 import ByteBuffer
-import RegexSearch
+@testable import RegexSearch
 import TestSupport
 import Testing
 
@@ -12,6 +12,22 @@ import Testing
     #expect(try ranges(Pattern("x*"), backend.make("abc")) == [0..<0, 1..<1, 2..<2, 3..<3])
     #expect(try ranges(Pattern("x*"), backend.make("")) == [0..<0])
     #expect(try ranges(Pattern("x"), backend.make("")) == [])
+  }
+
+  @Test("an empty buffer is a subject of length 0 for every API", arguments: Backend.allCases, [true, false])
+  func emptyBuffer(backend: Backend, jit: Bool) throws {
+    let empty = try backend.make("")
+    let anything = try Pattern("x*", jit: jit)
+    #expect(try anything.firstMatch(in: empty)?.range == 0..<0)
+    #expect(try anything.contains(in: empty))
+    #expect(try anything.count(in: empty) == 1)
+    #expect(try anything.count(in: .buffer(empty), parallelism: 4, minimumChunk: 1) == 1)
+    #expect(try anything.replacing(in: empty, with: "-").withUnsafeBytes { Array($0) } == [0x2D])
+    #expect(try anything.matchingLines(in: empty, parallelism: 2).collect().isEmpty)
+    let letter = try Pattern("x", jit: jit)
+    #expect(try letter.firstMatch(in: empty) == nil)
+    #expect(try !empty.contains(letter))
+    #expect(try letter.count(in: empty, parallelism: 2) == 0)
   }
 
   @Test("after an empty match, CRLF is skipped whole and UTF-8 characters are not split", arguments: Backend.allCases)
