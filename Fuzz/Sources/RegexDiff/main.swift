@@ -557,6 +557,14 @@ func expectedReplacement(_ c: Case, _ ref: Reference, names: [String: [Int]]) ->
   return .value(out)
 }
 
+extension Range<Int> {
+  /// Up to `n` of these indices, picked at random.
+  func shuffledPrefix(_ n: Int) -> [Int] {
+    if count <= n { return Array(self) }
+    return (0..<n).map { _ in lowerBound + rng.int(count) }
+  }
+}
+
 func lineRanges(_ s: [UInt8]) -> [Range<Int>] {
   var out: [Range<Int>] = []
   var start = 0
@@ -705,6 +713,14 @@ func compare(_ c: Case, _ ref: Reference) {
       } else {
         check(c, "matchingLines \(name) (\(backendName))", expectedLines.map { "\($0.number):\($0.range)" }, got.map { "\($0.number):\($0.range)" })
         if error != nil { mismatch(c, "matchingLines \(name) (\(backendName)) threw", expected: "no error", got: error!) }
+      }
+    }
+    // firstMatch(in:within:) with a line as the whole subject agrees with the line search.
+    if lineError == nil {
+      let sample = all.indices.shuffledPrefix(24)
+      for i in sample {
+        let got = Got.of { () throws(RegexError) in try pattern.firstMatch(in: buffer, within: all[i]) != nil }
+        check(c, "firstMatch within line \(i + 1) (\(backendName))", Got<Bool>.value(selected.contains(i + 1)), got)
       }
     }
     let (gotInverted, invertedError) = collectLines(pattern.matchingLines(in: buffer, inverted: true, parallelism: rng.pick([1, 2])))
