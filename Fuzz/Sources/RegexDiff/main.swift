@@ -137,10 +137,22 @@ let files = realFiles(inputs)
 
 /// Picks a subject: a synthetic one, a whole small real file, or a slice of
 /// one (from any byte, so slices may start inside a UTF-8 character).
-func makeSubject(_ index: Int) -> (name: String, path: String, bytes: [UInt8]) {
+func makeSubject(_ index: Int, big: Bool) -> (name: String, path: String, bytes: [UInt8]) {
   var name: String
   var bytes: [UInt8]
-  if files.isEmpty || rng.chance(30) {
+  if big {
+    // Several real files end to end, 5 MiB or more: the public parallel entry points
+    // (64 KiB count chunks, 4 MiB line chunks) split it.
+    bytes = []
+    var names: [String] = []
+    while bytes.count < 5 << 20 {
+      let f = files.isEmpty ? nil : rng.pick(files)
+      let piece = f.flatMap { try? [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) } ?? rng.pick(synthetic).1
+      bytes += piece.isEmpty ? [0x0A] : piece
+      if names.count < 3 { names.append(f ?? "synthetic") }
+    }
+    name = "big \(names.joined(separator: " + "))..."
+  } else if files.isEmpty || rng.chance(30) {
     let s = rng.pick(synthetic)
     name = s.0
     bytes = s.1
@@ -315,10 +327,13 @@ struct Case {
   var offsets: [Int]
   var template: String
   var limit: Int?
+  /// A subject of 5 MiB or more, checked through the public entry points only.
+  var big = false
 }
 
 func makeCase(_ index: Int) -> Case {
-  let (name, path, bytes) = makeSubject(index)
+  let big = rng.chance(3)
+  let (name, path, bytes) = makeSubject(index, big: big)
   var options: Pattern.Options = []
   if rng.chance(25) { options.insert(.caseInsensitive) }
   if rng.chance(25) { options.insert(.multiline) }
@@ -364,7 +379,7 @@ func makeCase(_ index: Int) -> Case {
   if let n = builder.names.first { templates.append("{${\(n)}}") }
   return Case(index: index, pattern: pattern, alternatives: alternatives, options: options, newline: newline, jit: rng.chance(50),
               subjectName: name, path: path, subject: bytes, offsets: offsets, template: rng.pick(templates),
-              limit: rng.chance(30) ? rng.int(6) : nil)
+              limit: rng.chance(30) ? rng.int(6) : nil, big: big)
 }
 
 // MARK: - The reference's answers
@@ -468,6 +483,7 @@ func runReference(_ cases: [Case]) -> [Reference] {
 nonisolated(unsafe) var mismatches = 0
 nonisolated(unsafe) var comparisons = 0
 nonisolated(unsafe) var limitDivergences = 0
+nonisolated(unsafe) var slowCases = 0
 nonisolated(unsafe) var grepCompared = 0
 nonisolated(unsafe) var reported = Set<String>()
 
@@ -610,12 +626,31 @@ func compare(_ c: Case, _ ref: Reference) {
     return
   }
   let backends: [(String, any MutableByteBuffer)] = [("heap", heap), ("mapped", mapped)]
+  if c.big {
+    compareBig(c, ref, pattern, backends, expectedMatches: expectedMatches, expectedCount: expectedCount)
+    try? mapped.close()
+    if let grepPath { compareWithGrep(c, ref, grepPath) }
+    return
+  }
   for (backendName, buffer) in backends {
     // Matches with captures, through forEach and through the iterator.
+    let clock = ContinuousClock()
+    let started = clock.now
     let viaForEach = Got<[[Int]]>.of { () throws(RegexError) in
       try pattern.matches(in: buffer).collect().map { flat($0, groups: groups) }
     }
     check(c, "matches (\(backendName), forEach)", expectedMatches, viaForEach)
+    if clock.now - started > .seconds(1) {
+      // A slow (quadratic) pattern: the serial and one parallel count only.
+      slowCases += 1
+      check(c, "slow: count (\(backendName))", expectedCount, Got.of { () throws(RegexError) in try pattern.count(in: buffer) })
+      if ref.matchError == nil {
+        check(c, "slow: count parallelism 3 chunk 509 (\(backendName))", expectedCount, Got.of { () throws(RegexError) in
+          try pattern.count(in: .buffer(buffer), parallelism: 3, minimumChunk: 509)
+        })
+      }
+      continue
+    }
     let viaIterator = Got<[[Int]]>.of { () throws(RegexError) in
       var it = pattern.matches(in: buffer).makeIterator()
       var all: [[Int]] = []
@@ -761,6 +796,42 @@ func compare(_ c: Case, _ ref: Reference) {
   if let grepPath { compareWithGrep(c, ref, grepPath) }
 }
 
+/// A big subject: the public entry points, serial and parallel (their own chunk sizes).
+func compareBig(_ c: Case, _ ref: Reference, _ pattern: Pattern, _ backends: [(String, any MutableByteBuffer)],
+                expectedMatches: Got<[[Int]]>, expectedCount: Got<Int>) {
+  let groups = ref.captureCount
+  for (backendName, buffer) in backends {
+    if ref.matches.count <= 300_000 {
+      check(c, "big: matches (\(backendName))", expectedMatches, Got.of { () throws(RegexError) in
+        try pattern.matches(in: buffer).collect().map { flat($0, groups: groups) }
+      })
+    }
+    for p in [1, 2, 8] {
+      let got = Got.of { () throws(RegexError) in try pattern.count(in: buffer, parallelism: p) }
+      if ref.matchError == nil || p == 1 { check(c, "big: count parallelism \(p) (\(backendName))", expectedCount, got) }
+    }
+    for from in c.offsets {
+      let expected: Got<[Int]?>
+      if let e = ref.firstErrors[from] { expected = .error(.match, e, from) } else { expected = .value(ref.firsts[from] ?? nil) }
+      check(c, "big: firstMatch from \(from) (\(backendName))", expected,
+            Got.of { () throws(RegexError) in try pattern.firstMatch(in: buffer, from: from).map { flat($0, groups: groups) } })
+    }
+    guard ref.lineError == nil else { continue }
+    let total = lineRanges(c.subject).count
+    let expectedLines = ref.lines.map { "\($0.number):\($0.range)" }
+    for p in [1, 2, 8] {
+      check(c, "big: matchingLines parallelism \(p) (\(backendName))", Got<[String]>.value(expectedLines),
+            Got.of { () throws(RegexError) in
+              try pattern.matchingLines(in: buffer, parallelism: p).collect().map { "\($0.number):\($0.range)" }
+            })
+      check(c, "big: countMatchingLines parallelism \(p) (\(backendName))", Got<Int>.value(ref.lines.count),
+            Got.of { () throws(RegexError) in try pattern.countMatchingLines(in: buffer, parallelism: p) })
+      check(c, "big: countMatchingLines inverted parallelism \(p) (\(backendName))", Got<Int>.value(total - ref.lines.count),
+            Got.of { () throws(RegexError) in try pattern.countMatchingLines(in: buffer, inverted: true, parallelism: p) })
+    }
+  }
+}
+
 /// pcre2grep: each line its own subject, like our line search. Only for
 /// cases it can express exactly (LF newlines; no NUL or newline in the
 /// pattern; GNU grep's -w wrapper written out; inline options for m, s, x).
@@ -825,5 +896,5 @@ while done < caseCount {
   done += n
   FileHandle.standardError.write("\(done)/\(caseCount) cases, \(comparisons) comparisons, \(mismatches) mismatches\n".data(using: .utf8)!)
 }
-print("\(caseCount) cases (seed \(seed); \(compileErrors) compile errors, \(totalMatches) reference matches, \(files.count) real files), \(comparisons) comparisons, \(grepCompared) pcre2grep cases, \(mismatches) mismatches, \(limitDivergences) limit divergences")
+print("\(caseCount) cases (seed \(seed); \(compileErrors) compile errors, \(totalMatches) reference matches, \(files.count) real files), \(comparisons) comparisons, \(grepCompared) pcre2grep cases, \(mismatches) mismatches, \(limitDivergences) limit divergences, \(slowCases) slow subject checks cut short")
 exit(mismatches == 0 ? 0 : 1)
