@@ -30,6 +30,16 @@ let package = Package(
         .product(name: "RegexSearch", package: "swift-mapped-buffer"),
       ]
     ),
+    // Not a fuzz target: the differential check against pcre2ref and pcre2grep on real
+    // text (scripts/regexdiff.sh builds it without sanitizers).
+    .executableTarget(
+      name: "RegexDiff",
+      dependencies: [
+        .product(name: "ByteBuffer", package: "swift-mapped-buffer"),
+        .product(name: "MappedBuffer", package: "swift-mapped-buffer"),
+        .product(name: "RegexSearch", package: "swift-mapped-buffer"),
+      ]
+    ),
     // (b) Random operation sequences on HeapByteBuffer and MappedByteBuffer side by side.
     .executableTarget(
       name: "FuzzBuffers",

@@ -24,7 +24,8 @@ if swiftc --help 2>/dev/null | grep -q -- '-use-ld' && command -v ld.lld >/dev/n
 fi
 echo "building fuzz targets (-sanitize=fuzzer,address)..." >&2
 start=$(date +%s)
-# Only the fuzz targets: Fuzz/ also holds MmapDiff (scripts/python-mmap-diff.py), no fuzzer.
+# Only the fuzz targets: Fuzz/ also holds MmapDiff (scripts/python-mmap-diff.py) and RegexDiff
+# (scripts/regexdiff.sh), differential tools that are not built with sanitizers.
 for target in $TARGETS; do
   swift build --package-path Fuzz --scratch-path "$SCRATCH" --product "$target" \
     -Xswiftc -sanitize=fuzzer,address "${LINKER[@]}" 2>&1 | grep -v "Cannot export local symbol" >&2

@@ -50,6 +50,60 @@ public struct Match: Sendable, Hashable {
   /// - Throws: `RegexError` `.buffer` if the buffer is closed or its file was truncated.
   /// - Precondition: `range` lies within the buffer.
   public func bytes(in buffer: some MutableByteBuffer) throws(RegexError) -> [UInt8] {
+    try Self.copy(range, of: buffer)
+  }
+
+  /// A copy of the bytes capture group `group` matched (0 = the whole match),
+  /// or `nil` when the group did not take part.
+  ///
+  /// - Parameters:
+  ///   - group: The group's number.
+  ///   - buffer: The buffer the match was found in.
+  /// - Returns: The group's bytes, or `nil`.
+  /// - Throws: `RegexError` `.buffer` if the buffer is closed or its file was truncated.
+  /// - Precondition: `group` is in `0...captureCount`; the match lies within the buffer.
+  public func bytes(at group: Int, in buffer: some MutableByteBuffer) throws(RegexError) -> [UInt8]? {
+    guard let r = range(at: group) else { return nil }
+    return try Self.copy(r, of: buffer)
+  }
+
+  /// A copy of the bytes the capture group called `name` matched (with
+  /// duplicate names, the first that took part), or `nil`.
+  ///
+  /// - Parameters:
+  ///   - name: The group's name.
+  ///   - buffer: The buffer the match was found in.
+  /// - Returns: The group's bytes, or `nil` when no such group took part.
+  /// - Throws: `RegexError` `.buffer` if the buffer is closed or its file was truncated.
+  public func bytes(named name: String, in buffer: some MutableByteBuffer) throws(RegexError) -> [UInt8]? {
+    guard let r = range(named: name) else { return nil }
+    return try Self.copy(r, of: buffer)
+  }
+
+  /// The bytes of capture group `group` decoded as UTF-8 (invalid bytes become
+  /// U+FFFD), or `nil` when the group did not take part.
+  ///
+  /// - Parameters:
+  ///   - group: The group's number (0 = the whole match).
+  ///   - buffer: The buffer the match was found in.
+  /// - Returns: The group's text, or `nil`.
+  /// - Throws: `RegexError` `.buffer` if the buffer is closed or its file was truncated.
+  public func string(at group: Int, in buffer: some MutableByteBuffer) throws(RegexError) -> String? {
+    try bytes(at: group, in: buffer).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The bytes of the capture group called `name` decoded as UTF-8, or `nil`.
+  ///
+  /// - Parameters:
+  ///   - name: The group's name.
+  ///   - buffer: The buffer the match was found in.
+  /// - Returns: The group's text, or `nil` when no such group took part.
+  /// - Throws: `RegexError` `.buffer` if the buffer is closed or its file was truncated.
+  public func string(named name: String, in buffer: some MutableByteBuffer) throws(RegexError) -> String? {
+    try bytes(named: name, in: buffer).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  private static func copy(_ range: Range<Int>, of buffer: some MutableByteBuffer) throws(RegexError) -> [UInt8] {
     try SubjectSource.buffer(buffer).withBytes(pattern: nil) { (memory) throws(RegexError) -> [UInt8] in
       precondition(range.upperBound <= memory.count, "match \(range) not in 0..<\(memory.count)")
       return try memory.copy(range, pattern: nil)

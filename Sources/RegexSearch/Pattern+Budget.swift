@@ -188,18 +188,20 @@ extension Pattern {
         let all = 0..<memory.count
         var start = 0
         var total = 0
+        // The serial loop's state, carried from window to window (see `parallelCount`).
+        var state = CountState(position: 0)
         while true {
           let size = try meter.beginWindow(covered: start, at: start, pattern: self.source, partialCount: total)
           let end = try Self.windowEnd(memory, from: start, size: size, limit: memory.count, pattern: self.source)
           let isLast = end >= memory.count
-          // Matches starting at or before the window's last byte (the retry
-          // after an empty match there included), as the serial loop finds them.
-          let found = try countMatchesFast(code, scratch, in: memory, window: all, start: start,
+          // The attempts that start at or before the window's last byte, as the serial loop makes them.
+          let found = try countMatchesFast(code, scratch, in: memory, window: all, from: state,
                                            startLimit: isLast ? nil : end - 1)
           total += found.count
           meter.endWindow()
-          if isLast { return total }
-          start = max(end, found.count > 0 ? found.lastEnd : start)
+          state = found.state
+          if isLast || state.done { return total }
+          start = end
         }
       }
     }

@@ -55,90 +55,97 @@ extension Pattern {
                  maxReplacements: Int?) throws(RegexError) -> HeapByteBuffer {
     precondition((maxReplacements ?? 0) >= 0, "maxReplacements \(maxReplacements ?? 0) is negative")
     let replacement = Array(template.utf8)
+    let limit = maxReplacements ?? Int.max
     return try source.withBytes(pattern: self.source) { (memory) throws(RegexError) -> HeapByteBuffer in
       try storage.withScratch { (scratch) throws(RegexError) -> HeapByteBuffer in
         let outcome = replacement.withUnsafeBytes { rep in
-          Result { () throws(RegexError) -> HeapByteBuffer in
-            switch maxReplacements {
-            case nil: return try substituteAll(.global, scratch, memory, rep)
-            case 1?: return try substituteAll(.first, scratch, memory, rep)
-            case let n?: return try substituteSome(n, scratch, memory, rep)
-            }
-          }
+          Result { () throws(RegexError) -> HeapByteBuffer in try substitute(limit, scratch, memory, rep) }
         }
         return try outcome.get()
       }
     }
   }
 
-  /// One `pcre2_substitute_8` call: first for the length, then into the new buffer.
-  private func substituteAll(_ mode: SubstituteMode, _ scratch: PCRE2Scratch, _ memory: Memory,
-                             _ rep: UnsafeRawBufferPointer) throws(RegexError) -> HeapByteBuffer {
+  /// Replaces the first `limit` matches, exactly the ones `matches(in:)`
+  /// yields (our own match loop, with PCRE2's empty-match retry): the bytes
+  /// between matches are copied, and PCRE2 expands the template for each
+  /// match already in the match data (`PCRE2_SUBSTITUTE_MATCHED |
+  /// PCRE2_SUBSTITUTE_REPLACEMENT_ONLY`), straight into the output.
+  ///
+  /// `pcre2_substitute_8`'s own global loop is not used: in UTF mode with
+  /// invalid UTF-8 in the subject it skips the non-empty retry after an empty
+  /// match, so it would replace other matches than the search reports.
+  private func substitute(_ limit: Int, _ scratch: PCRE2Scratch, _ memory: Memory,
+                          _ rep: UnsafeRawBufferPointer) throws(RegexError) -> HeapByteBuffer {
     let code = storage.code
-    let sizing = scratch.substitute(code, subject: memory.base, length: memory.count, replacement: rep,
-                                    mode: mode, output: nil, outputCapacity: 0)
-    if let fault = sizing.fault { throw memory.truncated(at: fault, pattern: source) }
-    var needed = sizing.length
-    if sizing.result >= 0 {
-      // Nothing overflowed a zero-length output: the result is empty.
-      return HeapByteBuffer(count: 0)
-    }
-    guard sizing.result == PCRE2Scratch.noMemory else {
-      throw RegexError(kind: .match, code: sizing.result, offset: nil, pattern: source)
-    }
-    let output = HeapByteBuffer(count: needed)
-    do {
-      try output.withUnsafeMutableBytes { out in
-        let r = scratch.substitute(code, subject: memory.base, length: memory.count, replacement: rep,
-                                   mode: mode, output: out.baseAddress, outputCapacity: out.count)
-        if let fault = r.fault { throw memory.truncated(at: fault, pattern: source) }
-        if r.result < 0 { throw RegexError(kind: .match, code: r.result, offset: nil, pattern: source) }
-        needed = r.length
-      }
-    } catch let error as RegexError {
-      throw error
-    } catch {
-      throw RegexError(kind: .buffer, code: 0, offset: nil, message: "\(error)", pattern: source)
-    }
-    if needed != output.count {
-      do { try output.resize(to: needed) } catch { throw RegexError(error, pattern: source) }
-    }
-    return output
-  }
-
-  /// Replaces the first `limit` matches: PCRE2 expands the template for each
-  /// match (`PCRE2_SUBSTITUTE_MATCHED | PCRE2_SUBSTITUTE_REPLACEMENT_ONLY`).
-  private func substituteSome(_ limit: Int, _ scratch: PCRE2Scratch, _ memory: Memory,
-                              _ rep: UnsafeRawBufferPointer) throws(RegexError) -> HeapByteBuffer {
-    let code = storage.code
-    var out: [UInt8] = []
+    var output = ReplacementOutput(expected: memory.count)
     var copied = 0
     var cursor = MatchCursor(start: 0)
     var done = 0
-    var piece: [UInt8] = []
     let all = 0..<memory.count
     while done < limit, try cursor.next(code, scratch, in: memory, window: all, pattern: source) {
       let range = scratch.group(0)!
-      out += try memory.copy(copied..<range.lowerBound, pattern: source)
-      copied = range.upperBound
-      let sizing = scratch.substitute(code, subject: memory.base, length: memory.count, replacement: rep,
-                                      mode: .currentMatchOnly, output: nil, outputCapacity: 0)
-      if let fault = sizing.fault { throw memory.truncated(at: fault, pattern: source) }
-      if sizing.result == PCRE2Scratch.noMemory {
-        piece = [UInt8](repeating: 0, count: sizing.length)
-        let r = piece.withUnsafeMutableBytes { p in
+      try output.append(memory, copied..<max(copied, range.lowerBound), pattern: source)
+      copied = max(copied, range.upperBound)
+      var needed = 64
+      while true {
+        output.reserve(needed)
+        let r = output.withSpare { (out, capacity) in
           scratch.substitute(code, subject: memory.base, length: memory.count, replacement: rep,
-                             mode: .currentMatchOnly, output: p.baseAddress, outputCapacity: p.count)
+                             mode: .currentMatchOnly, output: out, outputCapacity: capacity)
         }
         if let fault = r.fault { throw memory.truncated(at: fault, pattern: source) }
-        if r.result < 0 { throw RegexError(kind: .match, code: r.result, offset: range.lowerBound, pattern: source) }
-        out += piece[0..<r.length]
-      } else if sizing.result < 0 {
-        throw RegexError(kind: .match, code: sizing.result, offset: range.lowerBound, pattern: source)
+        if r.result >= 0 {
+          output.used += r.length
+          break
+        }
+        guard r.result == PCRE2Scratch.noMemory, r.length > needed else {
+          throw RegexError(kind: .match, code: r.result, offset: range.lowerBound, pattern: source)
+        }
+        needed = r.length
       }
       done += 1
     }
-    out += try memory.copy(copied..<memory.count, pattern: source)
-    return HeapByteBuffer(out)
+    try output.append(memory, copied..<memory.count, pattern: source)
+    return output.buffer
   }
+}
+
+/// The bytes of a replacement result as they are built: `used` bytes of
+/// `storage` are the result, the rest is room for the next piece.
+private struct ReplacementOutput {
+  private var storage: [UInt8] = []
+  var used = 0
+
+  init(expected: Int) { storage.reserveCapacity(expected) }
+
+  /// Makes room for `count` more bytes.
+  mutating func reserve(_ count: Int) {
+    let missing = used + count - storage.count
+    if missing > 0 { storage.append(contentsOf: repeatElement(0, count: max(missing, storage.count))) }
+  }
+
+  /// Calls `body` with the free room (never a nil pointer).
+  mutating func withSpare<R>(_ body: (UnsafeMutableRawPointer, Int) -> R) -> R {
+    let used = self.used
+    return storage.withUnsafeMutableBytes { raw in
+      // Safe because reserve left room after `used`.
+      body(raw.baseAddress! + used, raw.count - used)
+    }
+  }
+
+  /// Appends the bytes of `range` of `memory` (guarded copy).
+  mutating func append(_ memory: Memory, _ range: Range<Int>, pattern: String?) throws(RegexError) {
+    if range.isEmpty { return }
+    reserve(range.count)
+    let start = used
+    let failed = storage.withUnsafeMutableBytes { raw in
+      memory.copy(range, to: raw.baseAddress! + start)
+    }
+    if let fault = failed { throw memory.truncated(at: fault, pattern: pattern) }
+    used += range.count
+  }
+
+  /// The result, in a new buffer.
+  var buffer: HeapByteBuffer { HeapByteBuffer(storage[0..<used]) }
 }

@@ -111,7 +111,7 @@ public struct Pattern: Sendable {
     let lineLocal = literal
       ? !userText.contains { $0.contains(0x0A) }
       : userText.allSatisfy { PatternText.isLineLocal($0) && !PatternText.mayMatchNewline($0, options: options) }
-    let anchored = !literal && userText.contains(where: PatternText.mentionsStartAnchor)
+    let anchored = !literal && userText.contains(where: PatternText.dependsOnStartOffset)
     let request = PCRE2CompileRequest(pattern: compiled, options: options, newline: newline,
                                       literal: usePCRE2Literal, jit: jit)
     do {

@@ -1,5 +1,5 @@
 import ByteBuffer
-import RegexSearch
+@testable import RegexSearch
 import TestSupport
 import Testing
 
@@ -12,6 +12,22 @@ import Testing
     #expect(try ranges(Pattern("x*"), backend.make("abc")) == [0..<0, 1..<1, 2..<2, 3..<3])
     #expect(try ranges(Pattern("x*"), backend.make("")) == [0..<0])
     #expect(try ranges(Pattern("x"), backend.make("")) == [])
+  }
+
+  @Test("an empty buffer is a subject of length 0 for every API", arguments: Backend.allCases, [true, false])
+  func emptyBuffer(backend: Backend, jit: Bool) throws {
+    let empty = try backend.make("")
+    let anything = try Pattern("x*", jit: jit)
+    #expect(try anything.firstMatch(in: empty)?.range == 0..<0)
+    #expect(try anything.contains(in: empty))
+    #expect(try anything.count(in: empty) == 1)
+    #expect(try anything.count(in: .buffer(empty), parallelism: 4, minimumChunk: 1) == 1)
+    #expect(try anything.replacing(in: empty, with: "-").withUnsafeBytes { Array($0) } == [0x2D])
+    #expect(try anything.matchingLines(in: empty, parallelism: 2).collect().isEmpty)
+    let letter = try Pattern("x", jit: jit)
+    #expect(try letter.firstMatch(in: empty) == nil)
+    #expect(try !empty.contains(letter))
+    #expect(try letter.count(in: empty, parallelism: 2) == 0)
   }
 
   @Test("after an empty match, CRLF is skipped whole and UTF-8 characters are not split", arguments: Backend.allCases)
@@ -40,6 +56,15 @@ import Testing
     #expect(all[1].range(named: "nope") == nil)
     #expect(try all[0].string(in: buffer) == "2024-05")
     #expect(try all[1].bytes(in: buffer) == [0x7A])
+    // Groups' bytes and text on demand.
+    #expect(try all[0].string(at: 1, in: buffer) == "2024")
+    #expect(try all[0].bytes(named: "m", in: buffer) == [0x30, 0x35])
+    #expect(try all[0].string(named: "y", in: buffer) == "2024")
+    #expect(try all[0].string(at: 0, in: buffer) == "2024-05")
+    #expect(try all[0].bytes(at: 3, in: buffer) == nil)
+    #expect(try all[1].string(named: "y", in: buffer) == nil)
+    #expect(try all[1].string(named: "nope", in: buffer) == nil)
+    #expect(try all[1].bytes(at: 3, in: buffer) == [0x7A])
   }
 
   @Test func duplicateNamesPickTheGroupThatMatched() throws {

@@ -133,6 +133,7 @@ import Testing
   @Test("patterns that may cross or look past a line use the per-line loop", arguments: [
     #"a\sb"#, "[^x]", #"a\Wb"#, #"\x0a"#, "(?s)a.b", "(?is:a.b)", "(?<=a)b", "a(?=b)", #"\Aa"#, "a++",
     "(?>a)", "(*SKIP)a", #"[\t-~]"#, "[[:space:]]", #"\p{Cc}"#, #"\Ka"#, #"\Ra"#, #"\N{U+0A}"#, #"\Ga"#,
+    "[[:ascii:]]", "[\u{1}-~]",
   ])
   func notEligible(pattern: String) throws {
     #expect(try !Pattern(pattern, options: .utf).lineFastPath)
@@ -143,6 +144,7 @@ import Testing
     #expect(try !Pattern("ab", newline: .crlf).lineFastPath)
     #expect(try Pattern("a+b(", options: .literal).lineFastPath)
     #expect(try !Pattern(anyOf: [Array("a\nb".utf8)], options: .literal).lineFastPath)
+    #expect(try !Pattern("a\nb", options: .literal).lineFastPath)
     #expect(try Pattern(anyOf: [Array("a".utf8), Array("b".utf8)]).lineFastPath)
     #expect(try !Pattern(anyOf: [Array("a".utf8), Array(#"b\s"#.utf8)]).lineFastPath)
   }

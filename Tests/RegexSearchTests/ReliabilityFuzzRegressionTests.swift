@@ -11,7 +11,9 @@ struct ReliabilityRegexFuzzRegressionTests {
   /// match at offset 5, where the invalid byte starts (PCRE2's
   /// `PCRE2_MATCH_INVALID_UTF` moves past it), but counting on 2 threads with
   /// chunks split after the "\n" counts one there: the empty match at the end
-  /// of the first chunk. Known issue, reported to RegexSearch's owner.
+  /// of the first chunk. Fixed: the serial loop's advance after the empty match
+  /// at 4 skips the continuation byte, so the second chunk is counted again
+  /// from 6, where the serial loop goes on.
   @Test("parallel count equals serial count for empty matches around invalid UTF-8", arguments: [1, 2, 3, 5, 64])
   func emptyPatternInvalidUTF8(chunk: Int) throws {
     let pattern = try Pattern("", options: [.caseInsensitive, .extended, .utf])
@@ -19,13 +21,8 @@ struct ReliabilityRegexFuzzRegressionTests {
     let serial = try pattern.matches(in: subject).collect().map(\.range)
     #expect(serial == [0..<0, 1..<1, 2..<2, 3..<3, 4..<4, 6..<6])
     #expect(try pattern.count(in: subject) == 6)
-    let parallel = try pattern.count(in: .bytes(subject), parallelism: 2, minimumChunk: chunk)
-    if chunk < 5 {
-      withKnownIssue("parallel count adds an empty match at a chunk end before invalid UTF-8") {
-        #expect(parallel == 6)
-      }
-    } else {
-      #expect(parallel == 6)   // one chunk: the serial path
+    for parallelism in [2, 3, 8] {
+      #expect(try pattern.count(in: .bytes(subject), parallelism: parallelism, minimumChunk: chunk) == 6)
     }
   }
 
@@ -34,8 +31,8 @@ struct ReliabilityRegexFuzzRegressionTests {
   /// `(?:|\0\x08\x08\0\x08|\0)` (raw bytes), so after each empty match the
   /// non-empty retry at the same offset (PCRE2's NOTEMPTY_ATSTART|ANCHORED
   /// rule) matches a NUL: `matches` reports the NULs at 1, 3 and 7, but
-  /// `replacing` deletes only the one at 7. Known issue, reported to
-  /// RegexSearch's owner.
+  /// `replacing` deleted only the one at 7 (`pcre2_substitute`'s global loop).
+  /// Fixed: replacement follows our own match loop.
   @Test("replacing with nothing removes exactly the matched bytes")
   func replacingRemovesExactlyTheMatches() throws {
     let pattern = try Pattern(bytes: [0x7C, 0x00, 0x08, 0x08, 0x00, 0x08, 0x7C, 0x00],
@@ -44,9 +41,9 @@ struct ReliabilityRegexFuzzRegressionTests {
     #expect(try pattern.matches(in: subject).collect().map(\.range)
       == [0..<0, 1..<1, 1..<2, 2..<2, 3..<3, 3..<4, 4..<4, 7..<7, 7..<8, 8..<8, 9..<9])
     let replaced = try pattern.replacing(in: subject, with: "").withUnsafeBytes { Array($0) }
-    withKnownIssue("replacing skips the non-empty retry after an empty match") {
-      #expect(replaced == [0x7C, 0x7C, 0x7C, 0xB8, 0x80, 0x28])
-    }
+    #expect(replaced == [0x7C, 0x7C, 0x7C, 0xB8, 0x80, 0x28])
+    #expect(try pattern.replacing(in: subject, with: "<$0>").withUnsafeBytes { Array($0) }
+      == Array("<>|<><\u{0}><>|<><\u{0}><>|".utf8) + [0xB8, 0x80] + Array("<><\u{0}><>(<>".utf8))
     // Without the invalid bytes and the options, for comparison.
     let plain = try Pattern("|\u{0}")
     #expect(try plain.matches(in: [0x41, 0x00, 0x42]).collect().map(\.range) == [0..<0, 1..<1, 1..<2, 2..<2, 3..<3])
@@ -57,8 +54,9 @@ struct ReliabilityRegexFuzzRegressionTests {
     #expect(try utf.matches(in: [0x41, 0x00, 0xB8, 0x00]).collect().map(\.range)
       == [0..<0, 1..<1, 1..<2, 2..<2, 3..<3, 3..<4, 4..<4])
     let utfReplaced = try utf.replacing(in: [0x41, 0x00, 0xB8, 0x00], with: "").withUnsafeBytes { Array($0) }
-    withKnownIssue("with .utf and invalid UTF-8, replacing skips the non-empty retry after an empty match") {
-      #expect(utfReplaced == [0x41, 0xB8])
-    }
+    #expect(utfReplaced == [0x41, 0xB8])
+    // maxReplacements counts the same matches.
+    #expect(try utf.replacing(in: [0x41, 0x00, 0xB8, 0x00], with: "-", maxReplacements: 3).withUnsafeBytes { Array($0) }
+      == [0x2D, 0x41, 0x2D, 0x2D, 0xB8, 0x00])
   }
 }

@@ -3,13 +3,35 @@
 /// at the same offset with `PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED`; if that
 /// fails, advance one character (one byte; a whole UTF-8 character in UTF mode;
 /// both bytes of CR LF when CR LF is a newline).
+///
+/// The retry must really be anchored: with JIT code it runs the code's
+/// anchored twin (`PCRE2Code.retryCode`), and any retry match whose attempt
+/// did not start at the retry offset counts as no match (PCRE2 10.42's
+/// interpreter, with `PCRE2_MATCH_INVALID_UTF`, goes on to the next valid
+/// fragment after an invalid sequence despite `PCRE2_ANCHORED`).
 struct MatchCursor {
   /// The next start offset, relative to the window.
   var position: Int
-  private var lastWasEmpty = false
-  private var finished = false
+  /// Whether the next attempt is the non-empty retry after an empty match.
+  private(set) var lastWasEmpty = false
+  /// Whether the search is over: no match at or after `position`, or the last
+  /// match was empty at the subject's end.
+  private(set) var finished = false
+  /// When set, no attempt starts after this offset (relative to the window):
+  /// `next` returns `false` without finishing, leaving `position` and
+  /// `lastWasEmpty` where the search would go on. PCRE2's own offset limit
+  /// (`pcre2_set_offset_limit_8`) must be set to the same offset so one call
+  /// does not advance past it either.
+  var attemptLimit: Int? = nil
+  /// The code for retries (`PCRE2Code.retryCode`), fetched at the first retry.
+  private var retryCode: PCRE2Code?? = nil
 
-  init(start: Int) { position = start }
+  /// A cursor whose first attempt is at `start`; `retry` makes it the
+  /// non-empty retry after an empty match that ended at `start`.
+  init(start: Int, retry: Bool = false) {
+    position = start
+    lastWasEmpty = retry
+  }
 
   /// Finds the next match in `window` of `memory`. On `true` the match is in
   /// `scratch` (offsets relative to `window.lowerBound`).
@@ -23,8 +45,18 @@ struct MatchCursor {
     let subject = memory.base + window.lowerBound
     while !finished {
       if position > length { finished = true; break }
-      let flags: MatchFlags = lastWasEmpty ? .retryAfterEmpty : []
-      switch scratch.match(code, subject: subject, length: length, start: position, flags: flags) {
+      if let attemptLimit, position > attemptLimit { return false }
+      var outcome: MatchOutcome
+      if lastWasEmpty {
+        if retryCode == nil { retryCode = .some(code.retryCode()) }
+        let twin = retryCode!
+        outcome = scratch.match(twin ?? code, subject: subject, length: length, start: position,
+                                flags: .retryAfterEmpty, viaMatch: twin == nil)
+        if case .match = outcome, scratch.attemptStart != position { outcome = .noMatch }
+      } else {
+        outcome = scratch.match(code, subject: subject, length: length, start: position)
+      }
+      switch outcome {
       case .match:
         let start = scratch.matchStart, end = scratch.matchEnd
         lastWasEmpty = start == end

@@ -1,4 +1,5 @@
 import CPCRE2
+import Synchronization
 
 /// How a pattern is handed to `pcre2_compile_8`: the bytes plus the choices
 /// that become compile flags. Built by `Pattern` from its public options.
@@ -13,6 +14,8 @@ struct PCRE2CompileRequest {
   /// Add `PCRE2_USE_OFFSET_LIMIT` (the parallel counter's chunk limit).
   var useOffsetLimit: Bool = false
   var jit: Bool
+  /// Add `PCRE2_ANCHORED` (the JIT twin for the retry after an empty match).
+  var anchored: Bool = false
 }
 
 /// A compiled PCRE2 pattern (`pcre2_code_8`), JIT-compiled in `init` when asked.
@@ -28,6 +31,9 @@ final class PCRE2Code: @unchecked Sendable {
   let isUTF: Bool
   /// Whether CR LF is a newline (CRLF, ANYCRLF, ANY): empty-match retries skip both bytes.
   let crlfIsNewline: Bool
+  private let request: PCRE2CompileRequest
+  /// The anchored twin (`retryCode`), compiled on first use.
+  private let twin = Mutex<PCRE2Code??>(nil)
 
   init(_ request: PCRE2CompileRequest) throws(RegexError) {
     var flags: UInt32 = 0
@@ -42,6 +48,7 @@ final class PCRE2Code: @unchecked Sendable {
     if o.contains(.utf) { flags |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF }
     if request.literal { flags |= PCRE2_LITERAL }
     if request.useOffsetLimit { flags |= PCRE2_USE_OFFSET_LIMIT }
+    if request.anchored { flags |= PCRE2_ANCHORED }
 
     let newlineCode: UInt32
     switch request.newline {
@@ -80,6 +87,7 @@ final class PCRE2Code: @unchecked Sendable {
       }
     }
     raw = compiled
+    self.request = request
     isJITCompiled = jitDone
     isUTF = o.contains(.utf)
     crlfIsNewline = request.newline == .crlf || request.newline == .anyCRLF || request.newline == .any
@@ -110,6 +118,26 @@ final class PCRE2Code: @unchecked Sendable {
   }
 
   deinit { pcre2_code_free_8(raw) }
+
+  /// The code for the retry after an empty match (`PCRE2_NOTEMPTY_ATSTART |
+  /// PCRE2_ANCHORED`), or `nil` for "this code through `pcre2_match_8`".
+  ///
+  /// `pcre2_jit_match_8` does not support `PCRE2_ANCHORED` at match time
+  /// (pcre2jit(3)): it silently searches unanchored. So JIT code gets a twin
+  /// compiled with `PCRE2_ANCHORED` (compiled and JIT-compiled once, on first
+  /// use); if that cannot be had, the retry goes through `pcre2_match_8`,
+  /// which runs the interpreter for a match-time `PCRE2_ANCHORED`.
+  func retryCode() -> PCRE2Code? {
+    guard isJITCompiled else { return nil }
+    return twin.withLock { (slot: inout PCRE2Code??) -> PCRE2Code? in
+      if let made = slot { return made }
+      var r = request
+      r.anchored = true
+      let made = try? PCRE2Code(r)
+      slot = .some(made)
+      return made
+    }
+  }
 
   /// Whether this PCRE2 build has a JIT compiler for this machine.
   static let isJITAvailable: Bool = {

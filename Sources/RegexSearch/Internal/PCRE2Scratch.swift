@@ -67,11 +67,14 @@ final class PCRE2Scratch: @unchecked Sendable {
 
   /// Matches `code` against `length` bytes at `subject`, starting at `start`,
   /// under the SIGBUS guard for the subject range.
+  ///
+  /// `pcre2_jit_match_8` runs JIT code, except with `viaMatch`, which calls
+  /// `pcre2_match_8` (it picks JIT or the interpreter by the options).
   func match(_ code: PCRE2Code, subject: UnsafeRawPointer, length: Int, start: Int,
-             flags: MatchFlags = []) -> MatchOutcome {
+             flags: MatchFlags = [], viaMatch: Bool = false) -> MatchOutcome {
     var args = cpcre2_match_args(
       code: code.raw, subject: subject.assumingMemoryBound(to: UInt8.self), length: length,
-      start: start, options: flags.rawValue, jit: code.isJITCompiled ? 1 : 0,
+      start: start, options: flags.rawValue, jit: code.isJITCompiled && !viaMatch ? 1 : 0,
       match_data: matchData, context: context, result: 0)
     var fault: UnsafeRawPointer? = nil
     let rc = csg_guarded_call(cpcre2_match_thunk, &args, subject, length, nil, 0, &fault)
@@ -97,6 +100,8 @@ final class PCRE2Scratch: @unchecked Sendable {
   /// The whole match (group 0) of the last match, relative to the subject.
   var matchStart: Int { pcre2_get_ovector_pointer_8(matchData)![0] }
   var matchEnd: Int { pcre2_get_ovector_pointer_8(matchData)![1] }
+  /// Where the last match's attempt started (before any `\K`; `pcre2_get_startchar_8`).
+  var attemptStart: Int { pcre2_get_startchar_8(matchData) }
 
   /// All `2 × (captureCount + 1)` ovector entries after group 0, as absolute
   /// offsets (`-1` = unset), for a `Match` to keep.

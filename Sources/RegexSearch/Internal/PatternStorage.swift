@@ -13,7 +13,8 @@ final class PatternStorage: Sendable {
   /// line searches run PCRE2 only on the lines that hold a candidate (or not
   /// at all, when a candidate is a match); `nil` when neither is known.
   let prefilter: (any LinePrefilter)?
-  /// Whether the user's pattern text contains `\G` (anchored to the start offset),
+  /// Whether the user's pattern text contains `\G` (anchored to the start offset)
+  /// or a verb that changes where the next attempt starts (`PatternText.dependsOnStartOffset`),
   /// so a search cannot be split into independent chunks.
   let anchorsToStartOffset: Bool
   let limits: Pattern.Limits
@@ -31,8 +32,8 @@ final class PatternStorage: Sendable {
     } else {
       prefilter = classes.flatMap { ClassPrefilter($0) }
     }
-    if request.literal && request.newline == .lf {
-      lineCode = code  // a fixed string means the same with or without multiline
+    if request.literal && lineLocal && request.newline == .lf {
+      lineCode = code  // a fixed string without "\n" means the same with or without multiline
     } else if lineLocal && request.newline == .lf {
       var multiline = request
       multiline.forceMultiline = true

@@ -63,7 +63,8 @@ enum PatternText {
   /// Whether the pattern might match (consume) a `"\n"`, judged conservatively
   /// from its text: `.` under DOTALL, `\s \D \W \H \R \v \n \x \0…\7 \c \o \N{…} \p \P \X \C`,
   /// negated classes, class ranges that start with an escape, POSIX `[:space:]`
-  /// / `[:cntrl:]` / negated POSIX classes, an inline `s` option, or a newline byte.
+  /// / `[:cntrl:]` / `[:ascii:]` / negated POSIX classes, class ranges that start
+  /// with a raw byte below `"\n"`, an inline `s` option, or a newline byte.
   ///
   /// A pattern that cannot consume `"\n"` never looks past the end of the line
   /// where an attempt starts, so the line-search fast path costs O(*n*) overall.
@@ -84,10 +85,13 @@ enum PatternText {
         i += 2
         continue
       }
+      // A raw byte below "\n" starting a class range over it: [\u{1}-~].
+      if b < 0x0A, i + 1 < pattern.count, pattern[i + 1] == UInt8(ascii: "-") { return true }
       if b == UInt8(ascii: "["), i + 1 < pattern.count, pattern[i + 1] == UInt8(ascii: "^") { return true }
       if b == UInt8(ascii: "["), i + 2 < pattern.count, pattern[i + 1] == UInt8(ascii: ":") {
         let c = pattern[i + 2]
         if c == UInt8(ascii: "^") || c == UInt8(ascii: "s") || c == UInt8(ascii: "c") { return true }
+        if pattern[(i + 2)...].starts(with: "ascii".utf8) { return true }  // [:ascii:] holds "\n"
       }
       if b == UInt8(ascii: "("), i + 1 < pattern.count, pattern[i + 1] == UInt8(ascii: "?") {
         // Inline options: (?s), (?is-m:…), (?^s)…
@@ -105,9 +109,13 @@ enum PatternText {
     return false
   }
 
-  /// Whether the pattern text mentions `\G`.
-  static func mentionsStartAnchor(_ pattern: [UInt8]) -> Bool {
-    pattern.containsSequence(Array("\\G".utf8))
+  /// Whether a search's matches may depend on where it started, beyond the
+  /// matches themselves: `\G` matches at the start offset only; after a failed
+  /// `(*COMMIT)` the whole search fails, and after a failed `(*SKIP)` the next
+  /// attempt starts where it was, so a search started at a chunk's start may
+  /// find matches the serial search never reaches.
+  static func dependsOnStartOffset(_ pattern: [UInt8]) -> Bool {
+    ["\\G", "(*COMMIT", "(*SKIP"].contains { pattern.containsSequence(Array($0.utf8)) }
   }
 }
 

@@ -130,6 +130,18 @@ struct Memory: @unchecked Sendable {  // read concurrently by parallel searches;
     return bytes
   }
 
+  /// Copies the bytes in `range` to `destination` (guarded `memmove`);
+  /// returns the offset of the first lost byte when the memory vanished.
+  func copy(_ range: Range<Int>, to destination: UnsafeMutableRawPointer) -> Int? {
+    if range.isEmpty { return nil }
+    var fault: UnsafeRawPointer? = nil
+    // Safe because range lies within 0..<count and destination has room for it.
+    if csg_memmove(destination, base + range.lowerBound, range.count, &fault) != Int32(CSG_OK) {
+      return fault.map { $0 - base } ?? range.lowerBound
+    }
+    return nil
+  }
+
   /// The byte at `offset`, read under the guard (the file may shrink at any time).
   func byte(at offset: Int, pattern: String?) throws(RegexError) -> UInt8 {
     var value: UInt8 = 0
