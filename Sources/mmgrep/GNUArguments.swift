@@ -1,6 +1,7 @@
 /// Reads a command line the way GNU grep's `getopt_long` does and rewrites it
-/// into one canonical form (`--name` / `--name=value`, then `--` and the
-/// operands) that ArgumentParser parses.
+/// into one canonical form (`--name` flags, then `--` and the operands) that
+/// ArgumentParser parses; the option values are set on the parsed command
+/// afterwards (`applyValues(to:)`).
 ///
 /// What grep users type and ArgumentParser alone does not accept the same way:
 /// clustered short options with attached values (`-inA2`, `-m1`, `-efoo`),
@@ -285,23 +286,35 @@ struct GNUArguments {
     flags.insert(name)
   }
 
-  /// The canonical command line ArgumentParser reads.
+  /// The canonical command line ArgumentParser reads: the flags, `--` and
+  /// the operands. Option values never go through ArgumentParser (it reads a
+  /// value such as `---` or `-x` as an option whatever the parsing strategy);
+  /// `applyValues(to:)` sets them on the parsed command.
   var canonical: [String] {
     var result: [String] = []
     for flag in flags.sorted() { result.append("--\(flag)") }
-    // Values go in their own argument (the options parse them unconditionally),
-    // so empty values and values starting with "-" survive.
-    for (name, value) in values.sorted(by: { $0.key < $1.key }) { result += ["--\(name)", value] }
-    for source in patternSources {
-      switch source {
-      case .expression(let text): result += ["--regexp", text]
-      case .file(let path): result += ["--file", path]
-      }
-    }
-    for filter in fileFilters { result += [filter.include ? "--include" : "--exclude", filter.glob] }
-    for glob in excludedDirectories { result += ["--exclude-dir", glob] }
     result.append("--")
     result.append(contentsOf: operands)
     return result
+  }
+
+  /// Sets the options with values, as read by grep's rules, on `command`.
+  func applyValues(to command: inout MMGrep) {
+    command.maxCount = values["max-count"]
+    command.afterContext = values["after-context"]
+    command.beforeContext = values["before-context"]
+    command.context = values["context"]
+    command.threads = values["threads"]
+    command.directories = values["directories"]
+    command.devices = values["devices"]
+    command.binaryFiles = values["binary-files"]
+    command.color = values["color"]
+    command.label = values["label"]
+    command.groupSeparator = values["group-separator"]
+    command.regexp = patternSources.compactMap { if case .expression(let text) = $0 { text } else { nil } }
+    command.file = patternSources.compactMap { if case .file(let path) = $0 { path } else { nil } }
+    command.include = fileFilters.filter(\.include).map(\.glob)
+    command.exclude = fileFilters.filter { !$0.include }.map(\.glob)
+    command.excludeDir = excludedDirectories
   }
 }
