@@ -475,9 +475,17 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   // MARK: - Multiline -o
 
   /// -U -o: each non-empty match (which may span lines) on its own line,
-  /// prefixed with the number of the line where it starts.
+  /// prefixed with the number of the line where it starts. Matches are found
+  /// by grep's -o rule, not PCRE2's: after an empty match the search resumes
+  /// one character later (so `-o '|x'` prints nothing, as grep does).
   mutating func printMultilineMatches() throws(RegexError) -> Int {
-    var iterator = settings.pattern.matches(in: buffer).makeIterator()
+    let pattern = settings.pattern
+    let count = buffer.count
+    // An empty match after the final newline is on no line (grep: "the empty
+    // line at the end of the buffer").
+    var endsWithNewline = false
+    if count > 0 { endsWithNewline = try bytes((count - 1)..<count) == [UInt8(ascii: "\n")] }
+    var cursor = 0
     var selectedLines = 0
     var lineNumber = 1
     var scanned = 0
@@ -485,8 +493,18 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     /// The last line the matches so far touched (for `--` between groups).
     var lastTouchedLine: Int?
     let limit = settings.maxCount ?? Int.max
-    while let match = try iterator.next() {
+    while cursor <= count, let match = try pattern.firstMatch(in: buffer, from: cursor) {
       let found = match.range
+      if found.isEmpty {
+        if found.lowerBound == count && (endsWithNewline || count == 0) { break }
+        // Move one byte, then past continuation bytes of a UTF-8 character.
+        cursor = found.lowerBound + 1
+        while cursor < count, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
+          cursor += 1
+        }
+      } else {
+        cursor = found.upperBound
+      }
       while let newline = try find(forwardFrom: scanned, before: found.lowerBound) {
         lineNumber += 1
         scanned = newline + 1
