@@ -162,6 +162,14 @@ struct LineScanner {
           useFastPath = false  // the pattern can match across lines: candidates are no use
           continue
         }
+        if pattern.skipsInvalidLineStart, Pattern.cannotBeginCharacter(try memory.byte(at: position, pattern: text)) {
+          // The line alone, from after its first bytes and not at a line start,
+          // may not match: let it decide (see `step`).
+          if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+            return false
+          }
+          continue
+        }
         // The match lies inside the line, so the line alone matches (see the type's comment).
         if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
                            countOnly: countOnly, memory, pattern: text, emit: emit) {
@@ -274,17 +282,31 @@ struct LineScanner {
 
   /// Matches the line at `position` alone and moves past it. Returns `false`
   /// when `emit` asked to stop.
+  ///
+  /// With `skipsInvalidLineStart`, the subject starts after the line's first
+  /// bytes that cannot begin a character, with `PCRE2_NOTBOL` (as grep -P).
+  /// Such a subject matches only where the whole line does (the skipped bytes
+  /// match nothing, and a line-local pattern looks no further back than `\b`,
+  /// which sees no word character either way), so the fast path and the
+  /// prefilter still find every candidate line.
   private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
                              selected: inout Int, countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
+    var start = position
+    var flags: MatchFlags = []
+    if pattern.skipsInvalidLineStart {
+      start = try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
+      if start > position { flags = .notBeginningOfLine }
+    }
     let matched: Bool
-    switch scratch.match(pattern.storage.code, subject: memory.base + position, length: lineEnd - position, start: 0) {
+    switch scratch.match(pattern.storage.code, subject: memory.base + start, length: lineEnd - start, start: 0,
+                         flags: flags) {
     case .match: matched = true
     case .noMatch: matched = false
     case .failure(let rc):
       throw RegexError(kind: .match, code: rc, offset: position, pattern: pattern.source)
     case .fault(let offset):
-      throw memory.truncated(at: position + offset, pattern: pattern.source)
+      throw memory.truncated(at: start + offset, pattern: pattern.source)
     }
     return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
                           countOnly: countOnly, memory, pattern: pattern.source, emit: emit)

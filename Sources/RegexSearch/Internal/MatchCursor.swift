@@ -6,10 +6,16 @@
 struct MatchCursor {
   /// The next start offset, relative to the window.
   var position: Int
+  /// Flags added to every attempt (`PCRE2_NOTBOL` for a subject that starts
+  /// inside a line).
+  let extraFlags: MatchFlags
   private var lastWasEmpty = false
   private var finished = false
 
-  init(start: Int) { position = start }
+  init(start: Int, extraFlags: MatchFlags = []) {
+    position = start
+    self.extraFlags = extraFlags
+  }
 
   /// Finds the next match in `window` of `memory`. On `true` the match is in
   /// `scratch` (offsets relative to `window.lowerBound`).
@@ -23,7 +29,7 @@ struct MatchCursor {
     let subject = memory.base + window.lowerBound
     while !finished {
       if position > length { finished = true; break }
-      let flags: MatchFlags = lastWasEmpty ? .retryAfterEmpty : []
+      let flags = (lastWasEmpty ? MatchFlags.retryAfterEmpty : []).union(extraFlags)
       switch scratch.match(code, subject: subject, length: length, start: position, flags: flags) {
       case .match:
         let start = scratch.matchStart, end = scratch.matchEnd

@@ -6,6 +6,8 @@ struct MatchFlags: OptionSet {
   let rawValue: UInt32
   /// `PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED`: the retry after an empty match.
   static let retryAfterEmpty = MatchFlags(rawValue: PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED)
+  /// `PCRE2_NOTBOL`: the subject's start is not the beginning of a line.
+  static let notBeginningOfLine = MatchFlags(rawValue: PCRE2_NOTBOL)
 }
 
 /// The result of one guarded match attempt.
