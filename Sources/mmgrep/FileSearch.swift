@@ -329,7 +329,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// grep's `print_line_middle`: walks the matches of one line from left to
   /// right. With -o (`plain == nil`) each non-empty match is printed on its
   /// own line; with colour, the line's bytes with the matches highlighted.
-  /// After an empty match the search resumes one character further, as grep does.
+  /// After an empty match the search resumes one byte further, as grep does;
+  /// with grep -P's rule (`skipsInvalidLineStart`) the library then starts the
+  /// subject after any continuation bytes there (so lookbehind cannot see the
+  /// text before them).
   ///
   /// - Returns: `false` when a match was suppressed for invalid UTF-8 (-o).
   mutating func printMatches(
@@ -337,15 +340,16 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   ) throws(RegexError) -> Bool {
     let pattern = settings.pattern
     let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
+    let skipsInvalidStart = pattern.options.contains(.skipsInvalidLineStart)
     var cursor = range.lowerBound
     var written = range.lowerBound
     while cursor <= range.upperBound {
       guard let match = try pattern.firstMatch(in: buffer, within: range, from: cursor) else { break }
       let found = match.range
       if found.isEmpty {
-        // Move one byte, then past continuation bytes of a UTF-8 character.
+        // Move one byte (and, unless the library skips them, past continuation bytes).
         cursor = found.lowerBound + 1
-        while cursor < range.upperBound, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
+        while !skipsInvalidStart, cursor < range.upperBound, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
           cursor += 1
         }
         continue

@@ -212,6 +212,9 @@ struct Settings {
       if wholeWords { options.insert(.wholeWords) }
       if command.fixedStrings { options.insert(.literal) }
     }
+    // grep -P starts each subject after bytes that cannot begin a character
+    // (grep -F has no such rule: it is not PCRE2).
+    if !command.fixedStrings { options.insert(.skipsInvalidLineStart) }
     do {
       if selectsNothing {
         // grep exits before compiling, so a bad pattern is not reported.
