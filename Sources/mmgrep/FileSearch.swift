@@ -117,6 +117,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
         return try printMultilineMatches()
       }
       var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert)
+      if settings.printsContextOnly { return try printContextOnly(&source) }
       return try process(&source)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
@@ -125,6 +126,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       pattern: pattern, buffer: buffer, invert: invert, threads: firstOnly ? 1 : threads,
       checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize,
       holes: holes)
+    if settings.printsContextOnly { return try printContextOnly(&source) }
     // -c without -m: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil {
       let count = try source.countAll()
@@ -207,6 +209,80 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       writeError("mmgrep: \(name): binary file matches")
     }
     return selected
+  }
+
+  /// grep 3.8 with -v and a negative -m (`printsContextOnly`): no line is
+  /// selected, but each run of non-matching lines is handled as grep's
+  /// `prtext` handles it with no line left to print: pending trailing
+  /// context, the separator, leading context, then `after` lines of trailing
+  /// context from the run's start (the run's own lines, printed as context).
+  /// The binary part prints nothing. Returns 0, but -q exits 0 at the first
+  /// run, as grep does.
+  mutating func printContextOnly<Source: LineSource>(_ source: inout Source) throws(RegexError) -> Int {
+    let listing = settings.list != .none
+    if settings.quiet, try source.next() != nil {
+      output.flush()
+      Platform.exit(0)
+    }
+    if !(settings.quiet || listing || settings.count) {
+      var group: SelectedLine?
+      var groupEnd = 0
+      while let line = try source.next() {
+        if let binaryFrom = source.binaryStart, line.range.lowerBound >= binaryFrom {
+          if pending > 0 { try printPending(upTo: binaryFrom) }
+          pending = 0
+          break
+        }
+        // Runs of adjacent lines, a last line without newline on its own (as in `process`).
+        if let first = group, groupEnd + 1 != line.number || line.range.upperBound == buffer.count {
+          try printContext(before: first)
+          group = nil
+        }
+        if group == nil { group = line }
+        groupEnd = line.number
+      }
+      if let first = group { try printContext(before: first) }
+      if pending > 0 { try printPending(upTo: source.binaryStart ?? buffer.count) }
+    }
+    if settings.count && !listing { printCount(0) }
+    if settings.list == .nonMatching {
+      printName()
+      output.append(byte: settings.nullAfterName ? 0 : UInt8(ascii: "\n"))
+      if settings.lineBuffered { output.flush() }
+    }
+    if !settings.count && !listing && encodingError {
+      output.flush()
+      writeError("mmgrep: \(name): binary file matches")
+    }
+    return 0
+  }
+
+  /// `printGroup` for a run that prints none of its lines (`printContextOnly`).
+  mutating func printContext(before line: SelectedLine) throws(RegexError) {
+    let start = line.range.lowerBound
+    if pending > 0 { try printPending(upTo: start) }
+    let floor = lastOut ?? 0
+    var first = start
+    var back = 0
+    while back < settings.before && first > floor {
+      let previousNewline = try find(backwardFrom: first - 1, floor: floor)
+      first = previousNewline.map { $0 + 1 } ?? floor
+      back += 1
+    }
+    if settings.contextRequested && searcher.separatorUsed && first != lastOut {
+      printGroupSeparator()
+    }
+    var position = first
+    var number = line.number - back
+    while position < start {
+      let end = try lineEnd(from: position)
+      try printLine(position..<end, number: number, selected: false)
+      position = end + 1
+      number += 1
+    }
+    pending = settings.after
+    searcher.separatorUsed = true
+    if settings.lineBuffered { output.flush() }
   }
 
   // MARK: - Context and lines

@@ -20,6 +20,10 @@ struct Settings {
   /// `true`/`false` when -H/-h was given; `nil` lets the operands decide.
   var withFilenames: Bool?
   var maxCount: Int?
+  /// -v with a negative -m: grep 3.8 then selects no line, yet prints the
+  /// context of each run of non-matching lines (its `prtext` outputs
+  /// `min(n, outleft)` lines, and a negative `outleft` never reaches 0).
+  var printsContextOnly: Bool
   var before: Int
   var after: Int
   /// Whether any of -A/-B/-C/-NUM was given (even 0): then `--` separates groups.
@@ -144,9 +148,11 @@ struct Settings {
     lineBuffered = command.lineBuffered
     groupSeparator = command.noGroupSeparator ? nil : (command.groupSeparator ?? "--")
 
+    printsContextOnly = false
     if let value = command.maxCount {
       guard let number = Self.number(value) else { throw Failure(message: "invalid max count") }
       maxCount = number < 0 ? nil : number
+      printsContextOnly = number < 0 && invert
     } else {
       maxCount = nil
     }
@@ -194,11 +200,12 @@ struct Settings {
     if files.isEmpty { files = recursive ? [] : ["-"] }
 
     // grep 3.8 stops before reading anything when no line can be selected,
-    // except with -L, which then lists every file.
+    // except with -L, which then lists every file. Its patterns are
+    // deduplicated first, so `-f` with only empty lines is one empty pattern.
     selectsNothing =
       list != .nonMatching
       && (maxCount == 0
-        || (invert && patterns.count == 1 && patterns[0].isEmpty && !wholeWords && !wholeLines))
+        || (invert && patterns.allSatisfy(\.isEmpty) && !wholeWords && !wholeLines))
 
     var options: Pattern.Options = [.utf]
     if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
@@ -286,17 +293,17 @@ struct Settings {
     bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
   }
 
-  /// grep's number syntax: decimal digits (leading `+`/`-` allowed); values too
-  /// large to hold count as "unlimited".
+  /// grep's number syntax (`xstrtoimax`): leading white space, an optional
+  /// `+`/`-`, then decimal digits; values too large to hold count as "unlimited".
   static func number(_ text: String) -> Int? {
-    var digits = Substring(text)
+    var digits = Substring.UnicodeScalarView(text.unicodeScalars.drop { [" ", "\t", "\n", "\u{0B}", "\u{0C}", "\r"].contains($0) })
     var negative = false
     if digits.first == "-" || digits.first == "+" {
       negative = digits.first == "-"
       digits = digits.dropFirst()
     }
-    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-    let value = Int(digits) ?? Int.max
+    guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+    let value = Int(String(digits)) ?? Int.max
     return negative ? -value : value
   }
 
