@@ -141,6 +141,42 @@ final class CLIBehaviourTests {
     #expect(ambiguous.stderr.string.hasPrefix("mmgrep: option '--co' is ambiguous"))
   }
 
+  @Test("long options are found and reported as grep 3.8's getopt_long finds them, in its table's order")
+  func longOptionTable() throws {
+    try write("a1\nb2\na3\n", to: "f.txt")
+    let usage = "Usage: mmgrep [OPTION]... PATTERNS [FILE]...\nTry 'mmgrep --help' for more information.\n"
+    let ambiguous: [(argument: String, possibilities: String)] = [
+      ("--co", "'--context' '--color' '--colour' '--count'"),
+      ("--fi", "'--fixed-regexp' '--file' '--files-with-matches' '--files-without-match'"),
+      ("--ex=x", "'--extended-regexp' '--exclude' '--exclude-from' '--exclude-dir'"),
+      ("--b=text", "'--basic-regexp' '--before-context' '--binary-files' '--byte-offset' '--binary'"),
+      ("--in", "'--include' '--initial-tab' '--invert-match'"),
+      ("--nu", "'--null' '--null-data'"),
+    ]
+    for c in ambiguous {
+      let result = try mmgrep(c.argument, "a", "f.txt")
+      #expect(result.status == 2)
+      #expect(result.stdout.isEmpty)
+      #expect(result.stderr.string == "mmgrep: option '\(c.argument)' is ambiguous; possibilities: \(c.possibilities)\n" + usage)
+    }
+    // An abbreviation of one of grep's options wins over mmgrep's own: --t is --text, not --threads.
+    #expect(try mmgrep("--t", "-c", "a", "f.txt").stdout.string == "2\n")
+    #expect(try mmgrep("--thr=2", "-c", "a", "f.txt").stdout.string == "2\n")
+    // Options mmgrep does not implement are refused, not taken for another one.
+    let tab = try mmgrep("--initial", "a", "f.txt")
+    #expect(tab.status == 2)
+    #expect(tab.stderr.string == "mmgrep: unrecognized option '--initial'\n" + usage)
+    // Two different matchers: grep's message, at once, without the usage lines.
+    let conflict = try mmgrep("-P", "-F", "--bogus", "a", "f.txt")
+    #expect(conflict.status == 2)
+    #expect(conflict.stderr.string == "mmgrep: conflicting matchers specified\n")
+    // grep's --binary does nothing; -u warns and goes on.
+    #expect(try mmgrep("--binary", "-c", "a", "f.txt").stdout.string == "2\n")
+    let obsolete = try mmgrep("-u", "-c", "a", "f.txt")
+    #expect(obsolete.stdout.string == "2\n")
+    #expect(obsolete.stderr.string == "mmgrep: warning: --unix-byte-offsets (-u) is obsolete\n")
+  }
+
   @Test("a write error other than a closed pipe is reported with exit status 2")
   func fullDevice() throws {
     guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
