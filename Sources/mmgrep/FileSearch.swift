@@ -48,7 +48,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     settings = searcher.settings
     output = searcher.output
     showNames = searcher.showNames
-    nameBytes = Array(name.utf8)
+    nameBytes = ArgumentText.bytes(name)
   }
 
   func mapError(_ error: ByteBufferError) -> RegexError {
@@ -534,10 +534,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     guard let separator = settings.groupSeparator else { return }
     if let colors = settings.colors, !colors.separator.isEmpty {
       output.append(colors.start(colors.separator))
-      output.append(separator)
+      separator.withUnsafeBytes { output.append($0) }
       output.append(colors.end)
     } else {
-      output.append(separator)
+      separator.withUnsafeBytes { output.append($0) }
     }
     output.append(byte: UInt8(ascii: "\n"))
   }

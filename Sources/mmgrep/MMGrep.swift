@@ -141,7 +141,7 @@ struct MMGrep: ParsableCommand {
 
   static func main() {
     Platform.defaultBrokenPipeSignal()
-    let arguments = Array(CommandLine.arguments.dropFirst())
+    let arguments = ArgumentText.arguments()
     let gnu: GNUArguments
     do {
       gnu = try GNUArguments(arguments)

@@ -51,8 +51,8 @@ struct Settings {
   /// -Z: a NUL after file names.
   var nullAfterName: Bool
   var lineBuffered: Bool
-  /// The line between context groups; `nil` with --no-group-separator.
-  var groupSeparator: String?
+  /// The line between context groups (its bytes); `nil` with --no-group-separator.
+  var groupSeparator: [UInt8]?
   var files: [String]
   /// --include/--exclude in order (`true` = include) and --exclude-dir.
   var fileFilters: [(include: Bool, glob: String)]
@@ -66,12 +66,12 @@ struct Settings {
     var patterns: [[UInt8]] = []
     if arguments.patternSources.isEmpty {
       guard !operands.isEmpty else { MMGrep.usageFailure(nil) }
-      patterns.append(contentsOf: Self.split(Array(operands.removeFirst().utf8)))
+      patterns.append(contentsOf: Self.split(ArgumentText.bytes(operands.removeFirst())))
     } else {
       for source in arguments.patternSources {
         switch source {
         case .expression(let text):
-          patterns.append(contentsOf: Self.split(Array(text.utf8)))
+          patterns.append(contentsOf: Self.split(ArgumentText.bytes(text)))
         case .file(let path):
           let bytes = try Self.readPatternFile(path)
           var lines = Self.split(bytes)
@@ -146,7 +146,7 @@ struct Settings {
     label = command.label ?? "(standard input)"
     nullAfterName = command.null
     lineBuffered = command.lineBuffered
-    groupSeparator = command.noGroupSeparator ? nil : (command.groupSeparator ?? "--")
+    groupSeparator = command.noGroupSeparator ? nil : ArgumentText.bytes(command.groupSeparator ?? "--")
 
     printsContextOnly = false
     if let value = command.maxCount {
@@ -207,14 +207,19 @@ struct Settings {
       && (maxCount == 0
         || (invert && patterns.allSatisfy(\.isEmpty) && !wholeWords && !wholeLines))
 
-    var options: Pattern.Options = [.utf]
+    // grep -F matches strings that are not valid UTF-8 (a Latin-1 word) byte
+    // for byte, where PCRE2 in UTF mode refuses them: such strings are
+    // searched in byte mode (-i then folds ASCII letters only).
+    let fixedBytes = command.fixedStrings && patterns.contains { String(validating: $0, as: UTF8.self) == nil }
+    var options: Pattern.Options = fixedBytes ? [] : [.utf]
     if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
     if wholeLines { options.insert(.wholeLines) }
     if multiline { options.insert(.multiline) }
     if command.fixedStrings && wholeWords {
       // grep -F -w counts letters and digits of every script as word
-      // characters (glibc's iswalnum), where grep -P -w's \w is ASCII.
-      patterns = [Self.fixedWordsPattern(patterns)]
+      // characters (glibc's iswalnum), where grep -P -w's \w is ASCII; in
+      // byte mode only ASCII ones (bytes that are not UTF-8 are no letters).
+      patterns = [Self.fixedWordsPattern(patterns, asciiWords: fixedBytes)]
     } else {
       if wholeWords { options.insert(.wholeWords) }
       if command.fixedStrings { options.insert(.literal) }
@@ -239,9 +244,10 @@ struct Settings {
   /// One regular expression for `grep -F -w` with several strings: each
   /// string escaped, longest first (grep -F reports leftmost-longest), between
   /// word boundaries made of `[\p{L}\p{Nd}\p{Nl}_]` (what glibc's `iswalnum`
-  /// and `_` accept in a UTF-8 locale).
-  static func fixedWordsPattern(_ strings: [[UInt8]]) -> [UInt8] {
-    let word = Array("[\\p{L}\\p{Nd}\\p{Nl}_]".utf8)
+  /// and `_` accept in a UTF-8 locale), or of `[A-Za-z0-9_]` with `asciiWords`
+  /// (for strings that are not UTF-8, searched in byte mode).
+  static func fixedWordsPattern(_ strings: [[UInt8]], asciiWords: Bool = false) -> [UInt8] {
+    let word = Array((asciiWords ? "[A-Za-z0-9_]" : "[\\p{L}\\p{Nd}\\p{Nl}_]").utf8)
     var result = Array("(?<!".utf8) + word + Array(")(?:".utf8)
     let ordered = strings.enumerated()
       .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }

@@ -177,6 +177,31 @@ final class CLIBehaviourTests {
     #expect(obsolete.stderr.string == "mmgrep: warning: --unix-byte-offsets (-u) is obsolete\n")
   }
 
+  @Test("arguments that are not UTF-8 keep their bytes: patterns, --label, --group-separator")
+  func rawArgumentBytes() throws {
+    // Latin-1 "café" and "Zoë" (0xE9, 0xEB), which a Swift String cannot carry:
+    // the shell's printf puts the bytes into mmgrep's argv.
+    try FileManager.default.createFile(
+      atPath: directory + "/latin1.txt", contents: Data([0x63, 0x61, 0x66, 0xE9, 0x0A, 0x5A, 0x6F, 0xEB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A]))
+    func shell(_ script: String) throws -> RunResult {
+      try CLIRunner.run("/bin/sh", ["-c", script, try CLIRunner.mmgrepPath()], in: directory)
+    }
+    let fixed = try shell(#""$0" -F -a -n "$(printf 'caf\351')" latin1.txt"#)
+    #expect(fixed.status == 0)
+    #expect(fixed.stdout == [0x31, 0x3A, 0x63, 0x61, 0x66, 0xE9, 0x0A])
+    let count = try shell(#""$0" -F -c -e "$(printf 'caf\351')" -e "$(printf 'Zo\353')" latin1.txt"#)
+    #expect(count.stdout.string == "2\n")
+    // grep -P refuses the pattern (PCRE2 checks it is UTF-8) with exit status 2.
+    let perl = try shell(#""$0" -c "$(printf 'caf\351')" latin1.txt"#)
+    #expect(perl.status == 2)
+    #expect(perl.stdout.isEmpty)
+    #expect(perl.stderr.string.hasPrefix("mmgrep: UTF-8 error: "))
+    let label = try shell(#"printf 'x\n' | "$0" -H --label="$(printf 'in\351')" x"#)
+    #expect(label.stdout == [0x69, 0x6E, 0xE9, 0x3A, 0x78, 0x0A])
+    let separator = try shell(#""$0" -a -A0 --group-separator="$(printf '\253')" caf latin1.txt"#)
+    #expect(separator.stdout == [0x63, 0x61, 0x66, 0xE9, 0x0A, 0xAB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A])
+  }
+
   @Test("a write error other than a closed pipe is reported with exit status 2")
   func fullDevice() throws {
     guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
