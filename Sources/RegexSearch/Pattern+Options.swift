@@ -76,7 +76,9 @@ extension Pattern {
     /// The interpreter's heap limit in KiB (`pcre2_set_heap_limit_8`); `nil` = PCRE2's default.
     public var heapLimitKiB: UInt32?
     /// The largest JIT stack in bytes (`pcre2_jit_stack_create_8`); 32 KiB or
-    /// less uses PCRE2's default stack. Default 1 MiB.
+    /// less uses PCRE2's default stack. Default 1 MiB. The stack may first
+    /// grow to 1 MiB; a match that needs more (deep backtracking over a long
+    /// line) doubles it and is tried again, up to this size, as GNU grep does.
     public var jitStackSize: Int
 
     /// Creates limits; every `nil` keeps PCRE2's default.
