@@ -232,14 +232,19 @@ struct Settings {
         // grep exits before compiling, so a bad pattern is not reported.
         pattern = try Pattern(bytes: [], options: [.utf])
       } else if patterns.count == 1 {
-        pattern = try Pattern(bytes: patterns[0], options: options)
+        pattern = try Pattern(bytes: patterns[0], options: options, limits: Self.limits)
       } else {
-        pattern = try Pattern(anyOf: patterns, options: options)
+        pattern = try Pattern(anyOf: patterns, options: options, limits: Self.limits)
       }
     } catch {
       throw Failure(message: error.message)
     }
   }
+
+  /// PCRE2's default limits, except the JIT stack: grep doubles it whenever a
+  /// line needs more (deep backtracking over a long line), so mmgrep lets it
+  /// grow to 1 GiB (reserved only when a line needs it).
+  static let limits = Pattern.Limits(jitStackSize: 1 << 30)
 
   /// One regular expression for `grep -F -w` with several strings: each
   /// string escaped, longest first (grep -F reports leftmost-longest), between

@@ -127,6 +127,16 @@ final class CLIBehaviourTests {
     #expect(result.stderr.string.hasPrefix("mmgrep: evil.txt:2: "))
   }
 
+  @Test("deep backtracking over a long line grows the JIT stack as grep does, instead of failing")
+  func jitStackGrows() throws {
+    // 2 MB of "ab" then "c": `(a|b)*c` needs far more than PCRE2's 1 MiB stack.
+    try write("before\n" + String(repeating: "ab", count: 1_000_000) + "c\nafter\n", to: "long.txt")
+    let result = try mmgrep("-c", "(a|b)*c", "long.txt")
+    #expect(result.status == 0)
+    #expect(result.stdout.string == "1\n")
+    #expect(result.stderr.isEmpty)
+  }
+
   @Test("options after operands, clusters with values and long-option prefixes parse as grep's do")
   func argumentForms() throws {
     try write("a1\nb2\na3\n", to: "f.txt")
@@ -181,8 +191,8 @@ final class CLIBehaviourTests {
   func rawArgumentBytes() throws {
     // Latin-1 "café" and "Zoë" (0xE9, 0xEB), which a Swift String cannot carry:
     // the shell's printf puts the bytes into mmgrep's argv.
-    try FileManager.default.createFile(
-      atPath: directory + "/latin1.txt", contents: Data([0x63, 0x61, 0x66, 0xE9, 0x0A, 0x5A, 0x6F, 0xEB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A]))
+    try Data([0x63, 0x61, 0x66, 0xE9, 0x0A, 0x5A, 0x6F, 0xEB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A])
+      .write(to: URL(fileURLWithPath: directory + "/latin1.txt"))
     func shell(_ script: String) throws -> RunResult {
       try CLIRunner.run("/bin/sh", ["-c", script, try CLIRunner.mmgrepPath()], in: directory)
     }
