@@ -285,31 +285,40 @@ struct LineScanner {
   ///
   /// With `skipsInvalidLineStart`, the subject starts after the line's first
   /// bytes that cannot begin a character, with `PCRE2_NOTBOL` (as grep -P).
-  /// Such a subject matches only where the whole line does (the skipped bytes
-  /// match nothing, and a line-local pattern looks no further back than `\b`,
-  /// which sees no word character either way), so the fast path and the
-  /// prefilter still find every candidate line.
+  /// For a line-local pattern such a subject matches only where the whole
+  /// line does (the skipped bytes match nothing, and the pattern looks no
+  /// further back than `\b`, which sees no word character either way), so the
+  /// line is matched whole first and its start looked at only when it
+  /// matches; the fast path and the prefilter still find every candidate line.
   private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, inverted: Bool,
                              selected: inout Int, countOnly: Bool, emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
-    var start = position
-    var flags: MatchFlags = []
-    if pattern.skipsInvalidLineStart {
-      start = try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
-      if start > position { flags = .notBeginningOfLine }
+    let skips = pattern.skipsInvalidLineStart
+    let lineLocal = pattern.lineFastPath
+    var matched = !skips || lineLocal ? try matchLine(pattern, scratch, in: memory, from: position, to: lineEnd) : true
+    if skips && matched {
+      let start = try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
+      if start > position || !lineLocal {
+        matched = try matchLine(pattern, scratch, in: memory, from: start, to: lineEnd,
+                                flags: start > position ? .notBeginningOfLine : [])
+      }
     }
-    let matched: Bool
+    return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
+                          countOnly: countOnly, memory, pattern: pattern.source, emit: emit)
+  }
+
+  /// Whether the pattern matches `start..<lineEnd` as its own subject.
+  private func matchLine(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, from start: Int, to lineEnd: Int,
+                         flags: MatchFlags = []) throws(RegexError) -> Bool {
     switch scratch.match(pattern.storage.code, subject: memory.base + start, length: lineEnd - start, start: 0,
                          flags: flags) {
-    case .match: matched = true
-    case .noMatch: matched = false
+    case .match: return true
+    case .noMatch: return false
     case .failure(let rc):
       throw RegexError(kind: .match, code: rc, offset: position, pattern: pattern.source)
     case .fault(let offset):
       throw memory.truncated(at: start + offset, pattern: pattern.source)
     }
-    return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
-                          countOnly: countOnly, memory, pattern: pattern.source, emit: emit)
   }
 
   /// Moves past the line at `position` (ending at `lineEnd`), selecting it when
