@@ -212,6 +212,14 @@ final class CLIBehaviourTests {
     #expect(separator.stdout == [0x63, 0x61, 0x66, 0xE9, 0x0A, 0xAB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A])
   }
 
+  @Test("a directory as standard input is reported, then counts as an empty input, as grep 3.8 does")
+  func directoryAsStandardInput() throws {
+    let script = #""$0" -H -c x < . ; echo "status $?"; "$0" -L x < ."#
+    let result = try CLIRunner.run("/bin/sh", ["-c", script, try CLIRunner.mmgrepPath()], in: directory)
+    #expect(result.stdout.string == "(standard input):0\nstatus 2\n(standard input)\n")
+    #expect(result.stderr.string == String(repeating: "mmgrep: (standard input): Is a directory\n", count: 2))
+  }
+
   @Test("a write error other than a closed pipe is reported with exit status 2")
   func fullDevice() throws {
     guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
