@@ -99,8 +99,8 @@ struct GNUArguments {
     .init(name: "stats", value: .none, canonical: "stats", isOwn: true),
   ]
 
-  /// Long options that mmgrep does not implement.
-  static let unsupportedOptions: Set<String> = ["unsupported"]
+  /// The canonical name of grep's long options that mmgrep does not implement.
+  static let unsupported = "unsupported"
 
   /// A usage error, worded as grep words it.
   struct UsageError: Error {
@@ -157,7 +157,7 @@ struct GNUArguments {
           attached = nil
         }
         let option = try Self.longOption(named: name, argument: argument)
-        if Self.unsupportedOptions.contains(option.canonical) {
+        if option.canonical == Self.unsupported {
           throw UsageError(message: "unrecognized option '\(argument)'")
         }
         switch option.value {
