@@ -2,16 +2,20 @@
 """Randomized differential tester: mmgrep against GNU grep -P (grep -F for -F).
 
 Builds a corpus of real text that nobody here wrote (common licenses, Debian
-copyright files, Python standard library sources, man pages, a generated log)
-plus files made from it that exercise grep's special cases (NUL bytes early,
-late and around the 96 KiB read boundary, invalid UTF-8, CRLF, empty files, no
-final newline, a directory tree with symbolic links, pattern files). Then it
-generates random command lines (random combinations of mmgrep's options,
-clustered short options, -NUM, abbreviated long options, `--`, options after
-operands, standard input through `-` and pipes, several pattern sources) and
-runs each with mmgrep and with /usr/bin/grep under LC_ALL=C.UTF-8, comparing
-standard output and exit status, and standard error where grep's wording is
-defined (`grep:` read as `mmgrep:`).
+copyright files and changelogs, C headers, locale sources, configuration
+files, Python standard library sources and test data in legacy encodings, mail
+messages, man pages, a generated log) plus files made from it that exercise
+grep's special cases (NUL bytes early, late and around the 96 KiB read
+boundary, invalid UTF-8 and invalid line starts, Latin-1, CRLF and CR-only,
+a long line, empty files, no final newline, odd names, a directory tree with
+symbolic links, pattern files). Then it generates command lines: some as a
+hand-written suite has them (one to three options, a plain pattern, a few
+files or a pipe), the rest random combinations of mmgrep's options (clustered
+short options, -NUM, abbreviated long options, `--`, options after operands,
+values that start with `-`, standard input through `-`, files and pipes,
+several pattern sources) and runs each with mmgrep and with /usr/bin/grep
+under LC_ALL=C.UTF-8, comparing standard output and exit status, and standard
+error where grep's wording is defined (`grep:` read as `mmgrep:`).
 
 grep -P refuses several patterns; for those command lines grep runs with the
 single pattern `(?:p1)|(?:p2)|...` instead (mmgrep's documented meaning).
@@ -100,6 +104,34 @@ def build_corpus(root, rng, mmgrep, samplelog):
             if data:
                 add("man-" + name[:-3], data)
 
+    # Debian changelogs, C headers, locale sources and configuration files.
+    changelogs = sorted(d for d in os.listdir("/usr/share/doc")
+                        if os.path.isfile(os.path.join("/usr/share/doc", d, "changelog.Debian.gz")))
+    for name in rng.sample(changelogs, min(12, len(changelogs))):
+        data = read_bytes(os.path.join("/usr/share/doc", name, "changelog.Debian.gz"), 200000)
+        if data:
+            add("changelog-" + name, data)
+    for directory, prefix, count, suffix in [("/usr/include", "h-", 10, ".h"), ("/usr/share/i18n/locales", "locale-", 4, ""),
+                                             ("/etc", "etc-", 8, ".conf")]:
+        if not os.path.isdir(directory):
+            continue
+        names = sorted(n for n in os.listdir(directory) if n.endswith(suffix)
+                       and os.path.isfile(os.path.join(directory, n)))
+        for name in rng.sample(names, min(count, len(names))):
+            data = read_bytes(os.path.join(directory, name), 300000)
+            if data:
+                add(prefix + name, data)
+    # Python's own test data: texts in legacy encodings (Big5, EUC-JP, Shift_JIS,
+    # ...: invalid UTF-8 nobody here wrote), mail messages, doctest files.
+    for sub, limit in [("test/cjkencodings", 8), ("test/test_email/data", 8)]:
+        directory = os.path.join(stdlib, sub)
+        if os.path.isdir(directory):
+            names = sorted(n for n in os.listdir(directory) if os.path.isfile(os.path.join(directory, n)))
+            for name in rng.sample(names, min(limit, len(names))):
+                data = read_bytes(os.path.join(directory, name))
+                if data:
+                    add(sub.split("/")[-1] + "-" + name, data)
+
     if samplelog:
         log = os.path.join(text, "sample.log")
         subprocess.run([samplelog, "--size", "2M", "--seed", "3", log], check=True,
@@ -143,6 +175,26 @@ def build_corpus(root, rng, mmgrep, samplelog):
     add_special("nul-boundary-at.txt", late[:READ_SIZE] + b"\0" + late[READ_SIZE + 1:])
     add_special("nul-last-byte.txt", chunk(2000) + b"\0")
     add_special("big.txt", chunk(300000))
+    # Lines that start with bytes that cannot begin a UTF-8 character (Latin-1
+    # text whose lines start with an accented letter or a quote; stray bytes).
+    starts = []
+    for line in chunk(6000).split(b"\n"):
+        kind = rng.random()
+        if kind < 0.25:
+            line = rng.choice([b"\xab ", b"\xbf", b"\xb0", b"\xa1", b"\x80", b"\xbb", b"\xc0", b"\xfe\xff", b"\xc3", b"\xe9"]) + line
+        elif kind < 0.35:
+            line = line.decode("utf-8", "replace").encode("latin-1", "replace")
+        starts.append(line)
+    add_special("invalid-starts.txt", b"\n".join(starts) + b"\n")
+    add_special("cr-only.txt", chunk(2000).replace(b"\n", b"\r"))
+    words_line = b" ".join(chunk(300).split())
+    add_special("long-line.txt", chunk(500) + b"\n" + (words_line + b" ") * 700 + b"\n" + chunk(500))
+    add_special("name with spaces.txt", chunk(800))
+    add_special("n\u00e4me-\u00fcml.txt", chunk(700))
+    add_special("only-nuls.bin", b"\0" * 5000)
+    add_special("dashes.txt", b"\n".join(rng.choice([b"---", b"--", b"-", b"- " + chunk(40).replace(b"\n", b" "),
+                                                       b"-e -x --regexp", b"----------", chunk(60).replace(b"\n", b" ")])
+                                        for _ in range(60)) + b"\n")
 
     # A tree for -r: nested directories, symbolic links, a loop, hidden files.
     tree = os.path.join(root, "tree")
@@ -182,6 +234,9 @@ def build_corpus(root, rng, mmgrep, samplelog):
     write_patterns("crlf.pat", rng.sample(words, 2), newline=b"\r\n")
     write_patterns("regex.pat", [b"^" + rng.choice(words), rng.choice(words) + b"$", b"\\b" + rng.choice(words) + b"\\w*"])
     write_patterns("bad.pat", [rng.choice(words), b"(unclosed"])
+    write_patterns("dash.pat", [b"-" + rng.choice(words)])
+    write_patterns("only-empty.pat", [b"", b""])
+    write_patterns("crlf-one.pat", [rng.choice(words)], newline=b"\r\n")
     return files, big, words
 
 
@@ -249,6 +304,11 @@ class PatternMaker:
             lambda: "(" + w() + "|" + w() + ")+", lambda: r"\bthe\b", lambda: r"(?:^|\s)#", lambda: r"\r$", lambda: r"\r",
             lambda: r"\x00", lambda: r".\z", lambda: r"\A\w", lambda: r"$\n?",
             lambda: r.choice(["(", "[a-", "a{2,1}", "\\", "*a", "(?<=a+)b", ")", "(?P<n>a)(?P<n>b)", r"\p{Foo}", "[[:foo:]]", r"\c", "(?<", "a**", "(?z)"]),
+            # Patterns that start with "-" (option-like values), grep-suite classics.
+            lambda: r.choice(["-", "--", "---", "-------", "-e", "-x", "--color", "-" + w(), "--" + w(), r"-\w+", "-+", r"^-", r"^--$", r"-{3,}"]),
+            lambda: r.choice([r"\d{1,3}(\.\d{1,3}){3}", r"[\w.+-]+@[\w-]+\.[\w.]+", r"https?://\S+", r"\b[A-Z]{2,}\b", r"^\s+", r"\s+$",
+                              r"^#", r"^$", r"^.*$", r"(\w+)\s+\1", r"\b\w{10,}\b", r"[()]", r"\t", r"^[^#]", r"(?i)^" + w(), r"[[:upper:]][[:lower:]]+",
+                              r"[[:punct:]]{2}", r"\p{Han}", r"\p{Hiragana}+", r"[^\x00-\x7F]+", r"\x{FFFD}", r"(?<=\s)\d+(?=\s)", r"^.{0,3}$"]),
         ]
         return r.choice(kinds)()
 
@@ -258,6 +318,7 @@ class PatternMaker:
             lambda: self.word(), lambda: self.word(), lambda: self.pair(), lambda: self.line_piece(),
             lambda: self.word().lower(), lambda: self.word()[:2],
             lambda: r.choice(["a.b", "(c)", "*", ".", "$", "^", "\\", "[", "--", "e", " ", "\t", "\r"]),
+            lambda: r.choice(["-", "---", "-e", "-x", "--color", "-" + self.word(), "- ", "@", "#", "://", "()"]),
             lambda: r.choice(self.unicode) if self.unicode else "é", lambda: "",
         ]
         return r.choice(kinds)()
@@ -292,6 +353,8 @@ class Case:
         self.patterns = []          # (kind, value) in order: ("e", text) / ("f", path)
         self.fixed = False
         self.stdin_file = None
+        # Standard input through a pipe (else the file itself is standard input).
+        self.stdin_pipe = False
         self.stats = False
         self.cwd = "."
         self.use_double_dash = False
@@ -350,6 +413,11 @@ def make_case(rng, pm, files):
                                     "--no-such-option", "--max-count", "-m +2", "-A +1", "-m 99999999999999999999",
                                     "--binary-files=maybe", "-d nothing", "-D nothing", "--regex=a", "--con=1",
                                     "--file=missing.pat", "-f patterns", "--lab=L", "--in=*.txt"]))
+    if r.random() < 0.04:
+        # Option values that start with "-", attached or as the next argument.
+        extra_long.append(r.choice(["--label=-", "--label -x", "--group-separator=--", "--group-separator -----",
+                                    "--group-separator=-", "--group-separator=", "-m -1", "--max-count=-3", "-m-2",
+                                    "--include=-*", "--exclude -x", "--exclude-dir=-d", "--label --"]))
     if r.random() < 0.06:
         case.env["GREP_COLORS"] = r.choice(["ms=01;32:ln=33", "mt=4:fn=34:se=35", "ne", "ms=:mc=:sl=1",
                                             "ln=1;2:bn=3:se=", "fn=", "mc=01;33:cx=2", "rv"])
@@ -404,9 +472,11 @@ def make_case(rng, pm, files):
                 pattern = make()
                 case.patterns.append(("e", pattern))
                 form = r.random()
-                groups.append(["-e", pattern] if form < 0.5 else (["-e" + pattern] if form < 0.7 and pattern else ["--regexp=" + pattern]))
+                groups.append(["-e", pattern] if form < 0.45 else (["-e" + pattern] if form < 0.65 and pattern else
+                              (["--regexp", pattern] if form < 0.75 else ["--regexp=" + pattern])))
             else:
-                pfile = r.choice(["one", "words", "words-nonl", "empty", "empty-line", "with-empty", "crlf", "regex", "bad"])
+                pfile = r.choice(["one", "words", "words-nonl", "empty", "empty-line", "with-empty", "crlf", "regex", "bad",
+                                  "dash", "only-empty", "crlf-one"])
                 path = "patterns/%s.pat" % pfile
                 case.patterns.append(("f", path))
                 groups.append(["-f", path] if r.random() < 0.6 else ["--file=" + path])
@@ -434,6 +504,7 @@ def make_case(rng, pm, files):
             case.operands = r.sample(["tree", "tree/a", "tree/d", "tree/top.txt", "tree/link-file.txt", "tree/a/link-dir", "special/crlf.txt"], r.randint(1, 2))
     elif choice < 0.15:
         case.stdin_file = r.choice(files)
+        case.stdin_pipe = r.random() < 0.5
         if r.random() < 0.5:
             case.operands = ["-"] + ([r.choice(files)] if r.random() < 0.3 else [])
             if r.random() < 0.1:
@@ -456,6 +527,60 @@ def make_case(rng, pm, files):
         case.use_double_dash = True
     if case.use_double_dash and any(o.startswith("-") and o != "-" for o in case.operands):
         pass
+    return case
+
+
+# The kind of command line a hand-written conformance suite holds: one to three
+# of the listed options, a plain pattern, one or a few real files (or a pipe).
+SIMPLE_OPTIONS = ["-i", "-w", "-x", "-v", "-c", "-l", "-L", "-o", "-n", "-b", "-H", "-h", "-q", "-s",
+                  "-m1", "-m 2", "-m 5", "-A1", "-A 2", "-B1", "-B 3", "-C1", "-C 2", "-2", "--color=always",
+                  "-r", "-F", "-e", "-f", "-U", "-a", "--label=in", "-Z", "--no-group-separator", "-ob", "-on",
+                  "-cv", "-lv", "-Lv", "-nA1", "-m1 -c", "-m2 -A1", "-q -v", "-s -q", "-o -i", "-c -o", "-wc", "-xn"]
+SIMPLE_PATTERNS = [r"\d+", r"^\s*$", r"^#", r"\bthe\b", r"[A-Z]{2,}", r"\w+@\w+", r"^.{0,20}$", r"\s$", r"(?i)license",
+                   r"^\S+", r"\(.*\)", r"x*", r"", r"^", r"$", r"[aeiou]{2}", r"\b\w", r"-", r"--", r"\.$", r"\t"]
+
+
+def make_simple_case(r, pm, files):
+    case = Case()
+    chosen = r.sample(SIMPLE_OPTIONS, r.choice([1, 1, 2, 2, 3]))
+    case.fixed = "-F" in chosen
+    groups = []
+    for option in chosen:
+        if option not in ("-e", "-f", "-r"):
+            groups.append(option.split(" "))
+    make = pm.fixed if case.fixed else (lambda: r.choice(SIMPLE_PATTERNS) if r.random() < 0.4 else pm.word())
+    pattern = make() if r.random() < 0.8 else pm.pair()
+    if "-f" in chosen:
+        path = "patterns/%s.pat" % r.choice(["one", "words", "empty", "empty-line", "with-empty", "crlf", "regex", "dash"])
+        groups.append(["-f", path])
+        case.patterns.append(("f", path))
+    elif "-e" in chosen:
+        groups.append(["-e", pattern] if r.random() < 0.7 else ["-e" + pattern] if pattern else ["-e", pattern])
+        case.patterns.append(("e", pattern))
+    else:
+        case.pattern_operand = pattern
+        case.patterns.append(("e", pattern))
+        if pattern.startswith("-"):
+            case.use_double_dash = True
+    case.options = groups
+    real = [f for f in files if f.startswith("text/")]
+    special = [f for f in files if f.startswith("special/")]
+    if "-r" in chosen:
+        case.options.append(["-r"])
+        if r.random() < 0.3:
+            case.cwd = "tree"
+        else:
+            case.operands = [r.choice(["tree", "tree/a", "tree/d"])]
+    elif r.random() < 0.15:
+        case.stdin_file = r.choice(real + special)
+        case.stdin_pipe = True
+        if r.random() < 0.3:
+            case.operands = ["-"]
+    else:
+        pool = real if r.random() < 0.7 else special
+        case.operands = [r.choice(pool) for _ in range(r.choice([1, 1, 1, 2, 3]))]
+        if r.random() < 0.05:
+            case.operands.append("missing.txt")
     return case
 
 
@@ -508,7 +633,7 @@ def pattern_sources(argv, pattern_operand):
             sources.append(("e", a[2:]))
             i += 1
         elif a in ("-m", "-A", "-B", "-C", "-j", "-d", "-D", "--max-count", "--after-context",
-                   "--before-context", "--context", "--threads"):
+                   "--before-context", "--context", "--threads") or a in VALUE_WORDS:
             rest += argv[i:i + 2]
             i += 2
         else:
@@ -571,9 +696,6 @@ def grep_argv(case, argv):
                     i += 1
                 i += 1
                 continue
-            elif a == "-P":
-                i += 1
-                continue
         out.append(a)
         i += 1
     return out if case.fixed else ["-P"] + out
@@ -583,12 +705,21 @@ def grep_argv(case, argv):
 # Running and comparing
 
 
-def run(argv, cwd, stdin_path, extra_env=None):
+def run(argv, cwd, stdin_path, extra_env=None, pipe=False):
     env = dict(os.environ)
     env["LC_ALL"] = "C.UTF-8"
     for name in ["GREP_COLORS", "GREP_COLOR", "POSIXLY_CORRECT", "TERM"]:
         env.pop(name, None)
     env.update(extra_env or {})
+    if pipe and stdin_path:
+        with open(stdin_path, "rb") as handle:
+            data = handle.read()
+        try:
+            p = subprocess.run(argv, cwd=cwd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env, timeout=TIMEOUT)
+            return p.returncode, p.stdout, p.stderr
+        except subprocess.TimeoutExpired:
+            return "timeout", b"", b""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     try:
         p = subprocess.run(argv, cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -615,20 +746,53 @@ def normalize_stderr(data):
     return b"\n".join(lines)
 
 
+def documented_difference(case, argv, root):
+    """Whether a mismatch may come from a difference README.md documents."""
+    text = " ".join(argv)
+    max_count = re.search(r"(?:-m ?|--max-c[a-z-]*[= ])(-?\d+)", text)
+    # After -m stops, grep moves a regular-file standard input back to just
+    # after the last selected line, so a second "-" reads on from there.
+    if max_count and case.stdin_file and not case.stdin_pipe and case.operands.count("-") > 1:
+        return True
+    # After a line longer than its buffer, grep reads larger pieces, for that
+    # file and the next ones: its binary-file decision then differs.
+    names = [os.path.join(root, case.cwd, o) for o in case.operands]
+    if any(os.path.basename(n) == "long-line.txt" for n in names):
+        for n in names:
+            if os.path.isfile(n):
+                with open(n, "rb") as handle:
+                    if b"\0" in handle.read():
+                        return True
+    # -v with a negative -m: grep splits runs of lines at its 96 KiB reads.
+    if max_count and int(max_count.group(1)) < 0 and re.search(r"(^| )-[a-zA-Z]*v|--inv", text):
+        names = [os.path.join(root, case.cwd, o) for o in case.operands] + \
+            ([os.path.join(root, case.stdin_file)] if case.stdin_file else [])
+        if any(os.path.isfile(n) and os.path.getsize(n) > READ_SIZE for n in names) or any(
+                o.startswith("tree") for o in case.operands) or case.cwd != ".":
+            return True
+    return False
+
+
 def compare(case, root, mmgrep):
     cwd = os.path.join(root, case.cwd)
     stdin_path = os.path.join(root, case.stdin_file) if case.stdin_file else None
+    if case.stdin_pipe and stdin_path:
+        # grep's binary decision on a pipe depends on how much each read returns
+        # (a documented difference): pipe only files without NUL bytes.
+        with open(stdin_path, "rb") as handle:
+            if b"\0" in handle.read():
+                case.stdin_pipe = False
     argv = case.argv()
-    mine = run([mmgrep] + argv, cwd, stdin_path, case.env)
+    mine = run([mmgrep] + argv, cwd, stdin_path, case.env, case.stdin_pipe)
     grep_words = grep_argv(case, argv)
-    theirs = run([GREP] + grep_words, cwd, stdin_path, case.env)
+    theirs = run([GREP] + grep_words, cwd, stdin_path, case.env, case.stdin_pipe)
     note = ""
     if b"the -P option only supports a single pattern" in theirs[2]:
         single = single_pattern_argv(case, root)
         if single is None:
             return None
         grep_words = grep_argv(case, single)
-        theirs = run([GREP] + grep_words, cwd, stdin_path, case.env)
+        theirs = run([GREP] + grep_words, cwd, stdin_path, case.env, case.stdin_pipe)
         note = " (grep given one pattern)"
     problems = []
     if mine[0] == "timeout":
@@ -654,11 +818,14 @@ def compare(case, root, mmgrep):
         problems.append("stderr differs")
     if not problems:
         return None
+    if documented_difference(case, argv, root):
+        return None
     if "-U" in argv or "--multiline" in argv:
         sources, _ = pattern_sources(argv, case.pattern_operand)
         if any(SPANS_LINES.search(t) for t in pattern_texts(sources, root, case.stdin_file)):
             return None
     return {"problems": problems, "env": case.env, "argv": argv, "grep": grep_words, "cwd": case.cwd, "stdin": case.stdin_file,
+            "pipe": case.stdin_pipe,
             "mine": mine, "theirs": theirs, "note": note}
 
 
@@ -668,8 +835,10 @@ def shell_line(words):
 
 def report(index, result, verbose):
     where = "" if result["cwd"] == "." else "cd %s && " % result["cwd"]
-    stdin = " < " + result["stdin"] if result["stdin"] else ""
+    stdin = " < " + result["stdin"] if result["stdin"] and not result["pipe"] else ""
     where += "".join("%s=%s " % (k, shlex.quote(v)) for k, v in result["env"].items())
+    if result["pipe"]:
+        where += "cat %s | " % shlex.quote(result["stdin"])
     print("MISMATCH %s: %s%s" % (index, "; ".join(result["problems"]), result["note"]))
     print("  %smmgrep %s%s" % (where, shell_line(result["argv"]), stdin))
     print("  %sgrep %s%s" % (where, shell_line(result["grep"]), stdin))
@@ -717,7 +886,7 @@ def main():
     try:
         for index in range(args.cases if only is None else only + 1):
             rng = random.Random(seed * 1_000_003 + index)
-            case = make_case(rng, pm, files)
+            case = make_simple_case(rng, pm, files) if rng.random() < 0.3 else make_case(rng, pm, files)
             if only is not None and index != only:
                 continue
             result = compare(case, root, mmgrep)

@@ -31,6 +31,18 @@ extension Pattern {
     /// `^(?:PATTERN)$`, exactly as GNU grep 3.8 does for `grep -P -x`.
     /// Wins over `wholeWords`, as in grep.
     public static let wholeLines = Options(rawValue: 1 << 7)
+    /// Line searches start each line's subject as GNU grep 3.8 `grep -P` does
+    /// (with `.utf`; no effect without it): bytes at the start that cannot
+    /// begin a UTF-8 character on their own (as glibc decodes them: `0x80`–`0xBF`,
+    /// `0xC0`, `0xC1`, `0xFE`, `0xFF`) are skipped, and the subject starts after
+    /// them, not at the beginning of a line (`PCRE2_NOTBOL`). So `^` does not
+    /// match such a line, `\A` matches after the skipped bytes, and lookbehind
+    /// cannot see them.
+    ///
+    /// Applies to `matchingLines`, `countMatchingLines`, `forEachLine` and to
+    /// `firstMatch(in:within:from:)`, where the skipped bytes are those at the
+    /// start offset (grep's rule when it looks for the next match in a line).
+    public static let skipsInvalidLineStart = Options(rawValue: 1 << 8)
   }
 
   /// Which character sequences are newlines to `^`, `$`, `.` and `\N`
@@ -64,7 +76,9 @@ extension Pattern {
     /// The interpreter's heap limit in KiB (`pcre2_set_heap_limit_8`); `nil` = PCRE2's default.
     public var heapLimitKiB: UInt32?
     /// The largest JIT stack in bytes (`pcre2_jit_stack_create_8`); 32 KiB or
-    /// less uses PCRE2's default stack. Default 1 MiB.
+    /// less uses PCRE2's default stack. Default 1 MiB. The stack may first
+    /// grow to 1 MiB; a match that needs more (deep backtracking over a long
+    /// line) doubles it and is tried again, up to this size, as GNU grep does.
     public var jitStackSize: Int
 
     /// Creates limits; every `nil` keeps PCRE2's default.

@@ -234,11 +234,21 @@ extension Pattern {
 
   func firstMatch(in subject: SubjectSource, within range: Range<Int>?, from offset: Int) throws(RegexError) -> Match? {
     try subject.withBytes(pattern: source) { (memory) throws(RegexError) -> Match? in
-      let window = try Self.resolve(range, count: memory.count, pattern: source)
+      var window = try Self.resolve(range, count: memory.count, pattern: source)
       precondition(offset >= window.lowerBound && offset <= window.upperBound,
                    "offset \(offset) not in \(window.lowerBound)...\(window.upperBound)")
+      var flags: MatchFlags = []
+      if range != nil && skipsInvalidLineStart {
+        // grep -P: the subject starts after bytes at the start offset that cannot begin a character.
+        let start = try memory.characterStart(from: offset, before: window.upperBound, pattern: source)
+        if start > offset {
+          window = start..<window.upperBound
+          flags = .notBeginningOfLine
+        }
+      }
+      let start = max(offset, window.lowerBound)
       return try storage.withScratch { (scratch) throws(RegexError) -> Match? in
-        var cursor = MatchCursor(start: offset - window.lowerBound)
+        var cursor = MatchCursor(start: start - window.lowerBound, extraFlags: flags)
         guard try cursor.next(storage.code, scratch, in: memory, window: window, pattern: source) else { return nil }
         return makeMatch(scratch, origin: window.lowerBound)
       }

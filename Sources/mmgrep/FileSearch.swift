@@ -50,7 +50,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     settings = searcher.settings
     output = searcher.output
     showNames = searcher.showNames
-    nameBytes = Array(name.utf8)
+    nameBytes = ArgumentText.bytes(name)
   }
 
   func mapError(_ error: ByteBufferError) -> RegexError {
@@ -129,9 +129,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       // A text file (a binary one is searched as without -U: grep prints
       // none of its lines, and -c counts its NUL-separated pieces).
       if settings.onlyMatching && !invert && !settings.count && settings.list == .none && !settings.quiet {
-        return try printMultilineMatches(budget: budget)
+        return try printMultilineMatches(deadline: deadline)
       }
       var source = MultilineLines(pattern: pattern, buffer: buffer, invert: invert, budget: budget)
+      if settings.printsContextOnly { return try printContextOnly(&source) }
       return try process(&source)
     }
     // Only the first line matters for -q, -l and -L: no need for threads.
@@ -142,6 +143,7 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       checksBinary: !settings.text, stopsAtBinary: settings.binaryWithoutMatch, readSize: Self.readSize,
       holes: holes, budget: budget)
     source.deadline = deadline
+    if settings.printsContextOnly { return try printContextOnly(&source) }
     // -c without -m: the library counts without producing lines.
     if settings.count && settings.list == .none && !settings.quiet && settings.maxCount == nil {
       let count: Int
@@ -231,6 +233,80 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       writeError("mmgrep: \(name): binary file matches")
     }
     return selected
+  }
+
+  /// grep 3.8 with -v and a negative -m (`printsContextOnly`): no line is
+  /// selected, but each run of non-matching lines is handled as grep's
+  /// `prtext` handles it with no line left to print: pending trailing
+  /// context, the separator, leading context, then `after` lines of trailing
+  /// context from the run's start (the run's own lines, printed as context).
+  /// The binary part prints nothing. Returns 0, but -q exits 0 at the first
+  /// run, as grep does.
+  mutating func printContextOnly<Source: LineSource>(_ source: inout Source) throws(RegexError) -> Int {
+    let listing = settings.list != .none
+    if settings.quiet, try source.next() != nil {
+      output.flush()
+      Platform.exit(0)
+    }
+    if !(settings.quiet || listing || settings.count) {
+      var group: SelectedLine?
+      var groupEnd = 0
+      while let line = try source.next() {
+        if let binaryFrom = source.binaryStart, line.range.lowerBound >= binaryFrom {
+          if pending > 0 { try printPending(upTo: binaryFrom) }
+          pending = 0
+          break
+        }
+        // Runs of adjacent lines, a last line without newline on its own (as in `process`).
+        if let first = group, groupEnd + 1 != line.number || line.range.upperBound == buffer.count {
+          try printContext(before: first)
+          group = nil
+        }
+        if group == nil { group = line }
+        groupEnd = line.number
+      }
+      if let first = group { try printContext(before: first) }
+      if pending > 0 { try printPending(upTo: source.binaryStart ?? buffer.count) }
+    }
+    if settings.count && !listing { printCount(0) }
+    if settings.list == .nonMatching {
+      printName()
+      output.append(byte: settings.nullAfterName ? 0 : UInt8(ascii: "\n"))
+      if settings.lineBuffered { output.flush() }
+    }
+    if !settings.count && !listing && encodingError {
+      output.flush()
+      writeError("mmgrep: \(name): binary file matches")
+    }
+    return 0
+  }
+
+  /// `printGroup` for a run that prints none of its lines (`printContextOnly`).
+  mutating func printContext(before line: SelectedLine) throws(RegexError) {
+    let start = line.range.lowerBound
+    if pending > 0 { try printPending(upTo: start) }
+    let floor = lastOut ?? 0
+    var first = start
+    var back = 0
+    while back < settings.before && first > floor {
+      let previousNewline = try find(backwardFrom: first - 1, floor: floor)
+      first = previousNewline.map { $0 + 1 } ?? floor
+      back += 1
+    }
+    if settings.contextRequested && searcher.separatorUsed && first != lastOut {
+      printGroupSeparator()
+    }
+    var position = first
+    var number = line.number - back
+    while position < start {
+      let end = try lineEnd(from: position)
+      try printLine(position..<end, number: number, selected: false)
+      position = end + 1
+      number += 1
+    }
+    pending = settings.after
+    searcher.separatorUsed = true
+    if settings.lineBuffered { output.flush() }
   }
 
   // MARK: - Context and lines
@@ -393,7 +469,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   /// grep's `print_line_middle`: walks the matches of one line from left to
   /// right. With -o (`plain == nil`) each non-empty match is printed on its
   /// own line; with colour, the line's bytes with the matches highlighted.
-  /// After an empty match the search resumes one character further, as grep does.
+  /// After an empty match the search resumes one byte further, as grep does;
+  /// with grep -P's rule (`skipsInvalidLineStart`) the library then starts the
+  /// subject after any continuation bytes there (so lookbehind cannot see the
+  /// text before them).
   ///
   /// - Returns: `false` when a match was suppressed for invalid UTF-8 (-o).
   mutating func printMatches(
@@ -401,15 +480,16 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   ) throws(RegexError) -> Bool {
     let pattern = settings.pattern
     let color = settings.colors.map { separator == UInt8(ascii: ":") ? $0.selectedMatch : $0.contextMatch }
+    let skipsInvalidStart = pattern.options.contains(.skipsInvalidLineStart)
     var cursor = range.lowerBound
     var written = range.lowerBound
     while cursor <= range.upperBound {
       guard let match = try pattern.firstMatch(in: buffer, within: range, from: cursor) else { break }
       let found = match.range
       if found.isEmpty {
-        // Move one byte, then past continuation bytes of a UTF-8 character.
+        // Move one byte (and, unless the library skips them, past continuation bytes).
         cursor = found.lowerBound + 1
-        while cursor < range.upperBound, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
+        while !skipsInvalidStart, cursor < range.upperBound, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
           cursor += 1
         }
         continue
@@ -519,10 +599,10 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     guard let separator = settings.groupSeparator else { return }
     if let colors = settings.colors, !colors.separator.isEmpty {
       output.append(colors.start(colors.separator))
-      output.append(separator)
+      separator.withUnsafeBytes { output.append($0) }
       output.append(colors.end)
     } else {
-      output.append(separator)
+      separator.withUnsafeBytes { output.append($0) }
     }
     output.append(byte: UInt8(ascii: "\n"))
   }
@@ -540,9 +620,18 @@ struct FileSearch<Buffer: MutableByteBuffer> {
   // MARK: - Multiline -o
 
   /// -U -o: each non-empty match (which may span lines) on its own line,
-  /// prefixed with the number of the line where it starts.
-  mutating func printMultilineMatches(budget: SearchBudget = .unlimited) throws(RegexError) -> Int {
-    var iterator = settings.pattern.matches(in: buffer, budget: budget).makeIterator()
+  /// prefixed with the number of the line where it starts. Matches are found
+  /// by grep's -o rule, not PCRE2's: after an empty match the search resumes
+  /// one character later (so `-o '|x'` prints nothing, as grep does).
+  /// Under --timeout the deadline is checked before each match.
+  mutating func printMultilineMatches(deadline: Deadline? = nil) throws(RegexError) -> Int {
+    let pattern = settings.pattern
+    let count = buffer.count
+    // An empty match after the final newline is on no line (grep: "the empty
+    // line at the end of the buffer").
+    var endsWithNewline = false
+    if count > 0 { endsWithNewline = try bytes((count - 1)..<count) == [UInt8(ascii: "\n")] }
+    var cursor = 0
     var selectedLines = 0
     var lineNumber = 1
     var scanned = 0
@@ -550,8 +639,20 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     /// The last line the matches so far touched (for `--` between groups).
     var lastTouchedLine: Int?
     let limit = settings.maxCount ?? Int.max
-    while let match = try iterator.next() {
+    while cursor <= count {
+      if let deadline { try deadline.check(at: cursor, pattern: pattern.source) }
+      guard let match = try pattern.firstMatch(in: buffer, from: cursor) else { break }
       let found = match.range
+      if found.isEmpty {
+        if found.lowerBound == count && (endsWithNewline || count == 0) { break }
+        // Move one byte, then past continuation bytes of a UTF-8 character.
+        cursor = found.lowerBound + 1
+        while cursor < count, let byte = try? buffer.byte(at: cursor), byte & 0xC0 == 0x80 {
+          cursor += 1
+        }
+      } else {
+        cursor = found.upperBound
+      }
       while let newline = try find(forwardFrom: scanned, before: found.lowerBound) {
         lineNumber += 1
         scanned = newline + 1

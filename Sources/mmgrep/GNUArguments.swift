@@ -1,6 +1,7 @@
 /// Reads a command line the way GNU grep's `getopt_long` does and rewrites it
-/// into one canonical form (`--name` / `--name=value`, then `--` and the
-/// operands) that ArgumentParser parses.
+/// into one canonical form (`--name` flags, then `--` and the operands) that
+/// ArgumentParser parses; the option values are set on the parsed command
+/// afterwards (`applyValues(to:)`).
 ///
 /// What grep users type and ArgumentParser alone does not accept the same way:
 /// clustered short options with attached values (`-inA2`, `-m1`, `-efoo`),
@@ -15,6 +16,8 @@ struct GNUArguments {
     var value: Value
     /// The canonical name it stands for (e.g. "silent" → "quiet").
     var canonical: String
+    /// An option of mmgrep's, not grep's.
+    var isOwn = false
   }
 
   /// A pattern source in command line order.
@@ -33,61 +36,77 @@ struct GNUArguments {
     "L": "files-without-match", "n": "line-number", "o": "only-matching", "P": "perl-regexp",
     "q": "quiet", "r": "recursive", "R": "dereference-recursive", "s": "no-messages",
     "U": "multiline", "v": "invert-match", "V": "version", "w": "word-regexp", "x": "line-regexp",
-    "Z": "null", "I": "binary-without-match",
+    "Z": "null", "I": "binary-without-match", "E": "extended-regexp", "G": "basic-regexp",
+    "u": "unix-byte-offsets",
   ]
+  /// grep 3.8's long options in the order of its table (getopt_long lists
+  /// ambiguous abbreviations in this order), then mmgrep's own.
   static let longOptions: [LongOption] = [
-    .init(name: "regexp", value: .required, canonical: "regexp"),
-    .init(name: "file", value: .required, canonical: "file"),
-    .init(name: "ignore-case", value: .none, canonical: "ignore-case"),
-    .init(name: "no-ignore-case", value: .none, canonical: "no-ignore-case"),
-    .init(name: "word-regexp", value: .none, canonical: "word-regexp"),
-    .init(name: "line-regexp", value: .none, canonical: "line-regexp"),
+    .init(name: "basic-regexp", value: .none, canonical: "basic-regexp"),
+    .init(name: "extended-regexp", value: .none, canonical: "extended-regexp"),
+    .init(name: "fixed-regexp", value: .none, canonical: "fixed-strings"),
     .init(name: "fixed-strings", value: .none, canonical: "fixed-strings"),
     .init(name: "perl-regexp", value: .none, canonical: "perl-regexp"),
-    .init(name: "invert-match", value: .none, canonical: "invert-match"),
-    .init(name: "count", value: .none, canonical: "count"),
-    .init(name: "files-with-matches", value: .none, canonical: "files-with-matches"),
-    .init(name: "files-without-match", value: .none, canonical: "files-without-match"),
-    .init(name: "only-matching", value: .none, canonical: "only-matching"),
-    .init(name: "line-number", value: .none, canonical: "line-number"),
-    .init(name: "byte-offset", value: .none, canonical: "byte-offset"),
-    .init(name: "with-filename", value: .none, canonical: "with-filename"),
-    .init(name: "no-filename", value: .none, canonical: "no-filename"),
-    .init(name: "max-count", value: .required, canonical: "max-count"),
     .init(name: "after-context", value: .required, canonical: "after-context"),
     .init(name: "before-context", value: .required, canonical: "before-context"),
-    .init(name: "context", value: .required, canonical: "context"),
-    .init(name: "quiet", value: .none, canonical: "quiet"),
-    .init(name: "silent", value: .none, canonical: "quiet"),
-    .init(name: "no-messages", value: .none, canonical: "no-messages"),
-    .init(name: "recursive", value: .none, canonical: "recursive"),
-    .init(name: "dereference-recursive", value: .none, canonical: "dereference-recursive"),
-    .init(name: "text", value: .none, canonical: "text"),
     .init(name: "binary-files", value: .required, canonical: "binary-files"),
-    .init(name: "include", value: .required, canonical: "include"),
-    .init(name: "exclude", value: .required, canonical: "exclude"),
-    .init(name: "exclude-dir", value: .required, canonical: "exclude-dir"),
-    .init(name: "directories", value: .required, canonical: "directories"),
-    .init(name: "devices", value: .required, canonical: "devices"),
+    .init(name: "byte-offset", value: .none, canonical: "byte-offset"),
+    .init(name: "context", value: .required, canonical: "context"),
     .init(name: "color", value: .optional, canonical: "color"),
     .init(name: "colour", value: .optional, canonical: "color"),
-    .init(name: "multiline", value: .none, canonical: "multiline"),
-    .init(name: "threads", value: .required, canonical: "threads"),
-    .init(name: "stats", value: .none, canonical: "stats"),
-    .init(name: "follow", value: .none, canonical: "follow"),
-    .init(name: "from-offset", value: .required, canonical: "from-offset"),
-    .init(name: "state-file", value: .required, canonical: "state-file"),
-    .init(name: "poll-interval", value: .required, canonical: "poll-interval"),
-    .init(name: "json", value: .none, canonical: "json"),
-    .init(name: "timeout", value: .required, canonical: "timeout"),
-    .init(name: "label", value: .required, canonical: "label"),
-    .init(name: "null", value: .none, canonical: "null"),
-    .init(name: "line-buffered", value: .none, canonical: "line-buffered"),
+    .init(name: "count", value: .none, canonical: "count"),
+    .init(name: "devices", value: .required, canonical: "devices"),
+    .init(name: "directories", value: .required, canonical: "directories"),
+    .init(name: "exclude", value: .required, canonical: "exclude"),
+    .init(name: "exclude-from", value: .required, canonical: "exclude-from"),
+    .init(name: "exclude-dir", value: .required, canonical: "exclude-dir"),
+    .init(name: "file", value: .required, canonical: "file"),
+    .init(name: "files-with-matches", value: .none, canonical: "files-with-matches"),
+    .init(name: "files-without-match", value: .none, canonical: "files-without-match"),
     .init(name: "group-separator", value: .required, canonical: "group-separator"),
-    .init(name: "no-group-separator", value: .none, canonical: "no-group-separator"),
     .init(name: "help", value: .none, canonical: "help"),
+    .init(name: "include", value: .required, canonical: "include"),
+    .init(name: "ignore-case", value: .none, canonical: "ignore-case"),
+    .init(name: "no-ignore-case", value: .none, canonical: "no-ignore-case"),
+    .init(name: "initial-tab", value: .none, canonical: "unsupported"),
+    .init(name: "label", value: .required, canonical: "label"),
+    .init(name: "line-buffered", value: .none, canonical: "line-buffered"),
+    .init(name: "line-number", value: .none, canonical: "line-number"),
+    .init(name: "line-regexp", value: .none, canonical: "line-regexp"),
+    .init(name: "max-count", value: .required, canonical: "max-count"),
+    .init(name: "no-filename", value: .none, canonical: "no-filename"),
+    .init(name: "no-group-separator", value: .none, canonical: "no-group-separator"),
+    .init(name: "no-messages", value: .none, canonical: "no-messages"),
+    .init(name: "null", value: .none, canonical: "null"),
+    .init(name: "null-data", value: .none, canonical: "unsupported"),
+    .init(name: "only-matching", value: .none, canonical: "only-matching"),
+    .init(name: "quiet", value: .none, canonical: "quiet"),
+    .init(name: "recursive", value: .none, canonical: "recursive"),
+    .init(name: "dereference-recursive", value: .none, canonical: "dereference-recursive"),
+    .init(name: "regexp", value: .required, canonical: "regexp"),
+    .init(name: "invert-match", value: .none, canonical: "invert-match"),
+    .init(name: "silent", value: .none, canonical: "quiet"),
+    .init(name: "text", value: .none, canonical: "text"),
+    // grep's own -U (a no-op on Unix; mmgrep's -U is --multiline).
+    .init(name: "binary", value: .none, canonical: "binary"),
+    .init(name: "unix-byte-offsets", value: .none, canonical: "unix-byte-offsets"),
     .init(name: "version", value: .none, canonical: "version"),
+    .init(name: "with-filename", value: .none, canonical: "with-filename"),
+    .init(name: "word-regexp", value: .none, canonical: "word-regexp"),
+    // mmgrep's own: an abbreviation is looked up here only when it names none of grep's.
+    .init(name: "multiline", value: .none, canonical: "multiline", isOwn: true),
+    .init(name: "threads", value: .required, canonical: "threads", isOwn: true),
+    .init(name: "stats", value: .none, canonical: "stats", isOwn: true),
+    .init(name: "follow", value: .none, canonical: "follow", isOwn: true),
+    .init(name: "from-offset", value: .required, canonical: "from-offset", isOwn: true),
+    .init(name: "state-file", value: .required, canonical: "state-file", isOwn: true),
+    .init(name: "poll-interval", value: .required, canonical: "poll-interval", isOwn: true),
+    .init(name: "json", value: .none, canonical: "json", isOwn: true),
+    .init(name: "timeout", value: .required, canonical: "timeout", isOwn: true),
   ]
+
+  /// The canonical name of grep's long options that mmgrep does not implement.
+  static let unsupported = "unsupported"
 
   /// A usage error, worded as grep words it.
   struct UsageError: Error {
@@ -111,6 +130,8 @@ struct GNUArguments {
   var excludedDirectories: [String] = []
   /// The operands (the pattern, unless `-e`/`-f` was given, then files).
   var operands: [String] = []
+  /// The matcher chosen so far (-P, -F, -E, -G), as grep's `setmatcher` keeps it.
+  var matcher: String?
 
   /// Parses `arguments` (without the program name).
   init(_ arguments: [String]) throws(UsageError) {
@@ -142,12 +163,15 @@ struct GNUArguments {
           attached = nil
         }
         let option = try Self.longOption(named: name, argument: argument)
+        if option.canonical == Self.unsupported {
+          throw UsageError(message: "unrecognized option '\(argument)'")
+        }
         switch option.value {
         case .none:
           if attached != nil {
             throw UsageError(message: "option '--\(option.name)' doesn't allow an argument")
           }
-          set(flag: option.canonical)
+          try set(flag: option.canonical)
         case .optional:
           try set(option.canonical, attached ?? "auto")
         case .required:
@@ -189,11 +213,14 @@ struct GNUArguments {
           break
         }
         if let name = Self.shortFlags[Character(character)] {
-          set(flag: name)
+          try set(flag: name)
           continue
         }
         throw UsageError(message: "invalid option -- '\(character)'")
       }
+    }
+    if let matcher, matcher == "extended-regexp" || matcher == "basic-regexp" {
+      throw UsageError(message: "--\(matcher) (-\(matcher == "basic-regexp" ? "G" : "E")) is not supported: mmgrep is grep -P (and -F)")
     }
   }
 
@@ -203,18 +230,25 @@ struct GNUArguments {
     return result
   }
 
+  /// The option `name` stands for, as glibc's getopt_long finds it: an exact
+  /// name, else the first option it abbreviates, which is ambiguous when
+  /// another one it abbreviates means something else (the list names those,
+  /// in table order). grep's options are tried before mmgrep's own.
   static func longOption(named name: String, argument: String) throws(UsageError) -> LongOption {
     if let exact = longOptions.first(where: { $0.name == name }) { return exact }
-    let candidates = longOptions.filter { $0.name.hasPrefix(name) }
-    let canonicalNames = Set(candidates.map(\.canonical))
-    if candidates.isEmpty || name.isEmpty {
-      throw UsageError(message: "unrecognized option '\(argument)'")
+    if !name.isEmpty {
+      for own in [false, true] {
+        let candidates = longOptions.filter { $0.isOwn == own && $0.name.hasPrefix(name) }
+        guard let first = candidates.first else { continue }
+        let others = candidates.filter { $0.canonical != first.canonical || $0.value != first.value }
+        if !others.isEmpty {
+          let list = ([first] + others).map { "'--\($0.name)'" }.joined(separator: " ")
+          throw UsageError(message: "option '\(argument)' is ambiguous; possibilities: \(list)")
+        }
+        return first
+      }
     }
-    if canonicalNames.count > 1 {
-      let list = candidates.map { "'--\($0.name)'" }.joined(separator: " ")
-      throw UsageError(message: "option '\(argument)' is ambiguous; possibilities: \(list)")
-    }
-    return candidates[0]
+    throw UsageError(message: "unrecognized option '\(argument)'")
   }
 
   private mutating func set(_ name: String, _ value: String) throws(UsageError) {
@@ -249,6 +283,19 @@ struct GNUArguments {
       break
     }
     switch name {
+    case "exclude-from":
+      // grep reads the file at once: one glob per line, trailing white space
+      // dropped, blank lines skipped (gnulib's add_exclude_fp).
+      let bytes: [UInt8]
+      do {
+        bytes = try Settings.readPatternFile(value)
+      } catch {
+        throw UsageError(message: error.message, showsUsage: false)
+      }
+      for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let glob = line.reversed().drop { [0x20, 0x09, 0x0B, 0x0C, 0x0D].contains($0) }.reversed()
+        if !glob.isEmpty { fileFilters.append((false, String(decoding: glob, as: UTF8.self))) }
+      }
     case "regexp": patternSources.append(.expression(value))
     case "file": patternSources.append(.file(value))
     case "include": fileFilters.append((true, value))
@@ -266,7 +313,24 @@ struct GNUArguments {
     }
   }
 
-  private mutating func set(flag name: String) {
+  private mutating func set(flag name: String) throws(UsageError) {
+    switch name {
+    case "perl-regexp", "fixed-strings", "extended-regexp", "basic-regexp":
+      // grep's setmatcher: a second, different matcher is an error at once.
+      if let matcher, matcher != name {
+        throw UsageError(message: "conflicting matchers specified", showsUsage: false)
+      }
+      matcher = name
+      if name == "extended-regexp" || name == "basic-regexp" { return }
+    case "binary":
+      return  // grep's -U: no effect on Unix
+    case "unix-byte-offsets":
+      // grep warns as it reads the option.
+      writeError("mmgrep: warning: --unix-byte-offsets (-u) is obsolete")
+      return
+    default:
+      break
+    }
     // Pairs where the later one cancels the earlier, as in grep.
     let opposites: [String: String] = [
       "with-filename": "no-filename", "no-filename": "with-filename",
@@ -291,23 +355,39 @@ struct GNUArguments {
     flags.insert(name)
   }
 
-  /// The canonical command line ArgumentParser reads.
+  /// The canonical command line ArgumentParser reads: the flags, `--` and
+  /// the operands. Option values never go through ArgumentParser (it reads a
+  /// value such as `---` or `-x` as an option whatever the parsing strategy);
+  /// `applyValues(to:)` sets them on the parsed command.
   var canonical: [String] {
     var result: [String] = []
     for flag in flags.sorted() { result.append("--\(flag)") }
-    // Values go in their own argument (the options parse them unconditionally),
-    // so empty values and values starting with "-" survive.
-    for (name, value) in values.sorted(by: { $0.key < $1.key }) { result += ["--\(name)", value] }
-    for source in patternSources {
-      switch source {
-      case .expression(let text): result += ["--regexp", text]
-      case .file(let path): result += ["--file", path]
-      }
-    }
-    for filter in fileFilters { result += [filter.include ? "--include" : "--exclude", filter.glob] }
-    for glob in excludedDirectories { result += ["--exclude-dir", glob] }
     result.append("--")
     result.append(contentsOf: operands)
     return result
+  }
+
+  /// Sets the options with values, as read by grep's rules, on `command`.
+  func applyValues(to command: inout MMGrep) {
+    command.maxCount = values["max-count"]
+    command.afterContext = values["after-context"]
+    command.beforeContext = values["before-context"]
+    command.context = values["context"]
+    command.threads = values["threads"]
+    command.fromOffset = values["from-offset"]
+    command.stateFile = values["state-file"]
+    command.pollInterval = values["poll-interval"]
+    command.timeout = values["timeout"]
+    command.directories = values["directories"]
+    command.devices = values["devices"]
+    command.binaryFiles = values["binary-files"]
+    command.color = values["color"]
+    command.label = values["label"]
+    command.groupSeparator = values["group-separator"]
+    command.regexp = patternSources.compactMap { if case .expression(let text) = $0 { text } else { nil } }
+    command.file = patternSources.compactMap { if case .file(let path) = $0 { path } else { nil } }
+    command.include = fileFilters.filter(\.include).map(\.glob)
+    command.exclude = fileFilters.filter { !$0.include }.map(\.glob)
+    command.excludeDir = excludedDirectories
   }
 }

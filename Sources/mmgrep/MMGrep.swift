@@ -3,8 +3,9 @@ import ArgumentParser
 /// `mmgrep [OPTION]... PATTERNS [FILE]...`: grep -P over memory-mapped files.
 ///
 /// The command line is first read the way GNU grep reads it (`GNUArguments`),
-/// then handed to ArgumentParser in a canonical form; the options below are
-/// the declarations (and the `--help` text).
+/// then handed to ArgumentParser in a canonical form (flags and operands; the
+/// option values are set afterwards); the options below are the declarations
+/// (and the `--help` text).
 @main
 struct MMGrep: ParsableCommand {
   static let version = "mmgrep 0.1.0 (swift-mapped-buffer; PCRE2 engine; output compatible with GNU grep 3.8 -P)"
@@ -161,7 +162,7 @@ struct MMGrep: ParsableCommand {
 
   static func main() {
     Platform.defaultBrokenPipeSignal()
-    let arguments = Array(CommandLine.arguments.dropFirst())
+    let arguments = ArgumentText.arguments()
     let gnu: GNUArguments
     do {
       gnu = try GNUArguments(arguments)
@@ -173,12 +174,13 @@ struct MMGrep: ParsableCommand {
       usageFailure(error.message, status: error.status)
     }
     if gnu.flags.contains("help") { printHelp() }
-    let command: MMGrep
+    var command: MMGrep
     do {
       command = try MMGrep.parse(gnu.canonical)
     } catch {
       usageFailure(MMGrep.message(for: error))
     }
+    gnu.applyValues(to: &command)
     if command.version {
       let output = Output()
       output.append(MMGrep.version + "\n")

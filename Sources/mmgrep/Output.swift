@@ -156,8 +156,10 @@ final class Output {
 /// Writes a message line to standard error at once (after the caller flushed
 /// standard output, so the two streams interleave sanely).
 func writeError(_ message: String) {
-  var line = message + "\n"
-  line.withUTF8 { _ = Platform.writeAll(2, UnsafeRawBufferPointer($0)) }
+  // Names and patterns from the command line keep their bytes (ArgumentText).
+  var line = ArgumentText.bytes(message)
+  line.append(UInt8(ascii: "\n"))
+  line.withUnsafeBytes { _ = Platform.writeAll(2, $0) }
 }
 
 /// The SGR colours of grep's `GREP_COLORS` that mmgrep uses (a class: the

@@ -64,6 +64,11 @@ final class Searcher {
         buffer = try HeapByteBuffer.readingStandardInput()
       } catch {
         fileError(settings.label, Self.describe(error))
+        // grep opened it and its read failed (a directory as standard input):
+        // the input then counts as empty (-c prints 0, -L lists it).
+        if case .notRegularFile(_, "a directory") = error {
+          search(HeapByteBuffer(count: 0), name: settings.label)
+        }
         return
       }
       search(buffer, name: settings.label)

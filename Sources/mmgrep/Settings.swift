@@ -20,6 +20,10 @@ struct Settings {
   /// `true`/`false` when -H/-h was given; `nil` lets the operands decide.
   var withFilenames: Bool?
   var maxCount: Int?
+  /// -v with a negative -m: grep 3.8 then selects no line, yet prints the
+  /// context of each run of non-matching lines (its `prtext` outputs
+  /// `min(n, outleft)` lines, and a negative `outleft` never reaches 0).
+  var printsContextOnly: Bool
   var before: Int
   var after: Int
   /// Whether any of -A/-B/-C/-NUM was given (even 0): then `--` separates groups.
@@ -47,8 +51,8 @@ struct Settings {
   /// -Z: a NUL after file names.
   var nullAfterName: Bool
   var lineBuffered: Bool
-  /// The line between context groups; `nil` with --no-group-separator.
-  var groupSeparator: String?
+  /// The line between context groups (its bytes); `nil` with --no-group-separator.
+  var groupSeparator: [UInt8]?
   var files: [String]
   /// --include/--exclude in order (`true` = include) and --exclude-dir.
   var fileFilters: [(include: Bool, glob: String)]
@@ -65,12 +69,12 @@ struct Settings {
     var patterns: [[UInt8]] = []
     if arguments.patternSources.isEmpty {
       guard !operands.isEmpty else { MMGrep.usageFailure(nil) }
-      patterns.append(contentsOf: Self.split(Array(operands.removeFirst().utf8)))
+      patterns.append(contentsOf: Self.split(ArgumentText.bytes(operands.removeFirst())))
     } else {
       for source in arguments.patternSources {
         switch source {
         case .expression(let text):
-          patterns.append(contentsOf: Self.split(Array(text.utf8)))
+          patterns.append(contentsOf: Self.split(ArgumentText.bytes(text)))
         case .file(let path):
           let bytes = try Self.readPatternFile(path)
           var lines = Self.split(bytes)
@@ -145,11 +149,13 @@ struct Settings {
     label = command.label ?? "(standard input)"
     nullAfterName = command.null
     lineBuffered = command.lineBuffered
-    groupSeparator = command.noGroupSeparator ? nil : (command.groupSeparator ?? "--")
+    groupSeparator = command.noGroupSeparator ? nil : ArgumentText.bytes(command.groupSeparator ?? "--")
 
+    printsContextOnly = false
     if let value = command.maxCount {
       guard let number = Self.number(value) else { throw Failure(message: "invalid max count") }
       maxCount = number < 0 ? nil : number
+      printsContextOnly = number < 0 && invert
     } else {
       maxCount = nil
     }
@@ -197,32 +203,41 @@ struct Settings {
     if files.isEmpty { files = recursive ? [] : ["-"] }
 
     // grep 3.8 stops before reading anything when no line can be selected,
-    // except with -L, which then lists every file.
+    // except with -L, which then lists every file. Its patterns are
+    // deduplicated first, so `-f` with only empty lines is one empty pattern.
     selectsNothing =
       list != .nonMatching
       && (maxCount == 0
-        || (invert && patterns.count == 1 && patterns[0].isEmpty && !wholeWords && !wholeLines))
+        || (invert && patterns.allSatisfy(\.isEmpty) && !wholeWords && !wholeLines))
 
-    var options: Pattern.Options = [.utf]
+    // grep -F matches strings that are not valid UTF-8 (a Latin-1 word) byte
+    // for byte, where PCRE2 in UTF mode refuses them: such strings are
+    // searched in byte mode (-i then folds ASCII letters only).
+    let fixedBytes = command.fixedStrings && patterns.contains { String(validating: $0, as: UTF8.self) == nil }
+    var options: Pattern.Options = fixedBytes ? [] : [.utf]
     if command.ignoreCase && !command.noIgnoreCase { options.insert(.caseInsensitive) }
     if wholeLines { options.insert(.wholeLines) }
     if multiline { options.insert(.multiline) }
     if command.fixedStrings && wholeWords {
       // grep -F -w counts letters and digits of every script as word
-      // characters (glibc's iswalnum), where grep -P -w's \w is ASCII.
-      patterns = [Self.fixedWordsPattern(patterns)]
+      // characters (glibc's iswalnum), where grep -P -w's \w is ASCII; in
+      // byte mode only ASCII ones (bytes that are not UTF-8 are no letters).
+      patterns = [Self.fixedWordsPattern(patterns, asciiWords: fixedBytes)]
     } else {
       if wholeWords { options.insert(.wholeWords) }
       if command.fixedStrings { options.insert(.literal) }
     }
+    // grep -P starts each subject after bytes that cannot begin a character
+    // (grep -F has no such rule: it is not PCRE2).
+    if !command.fixedStrings { options.insert(.skipsInvalidLineStart) }
     do {
       if selectsNothing {
         // grep exits before compiling, so a bad pattern is not reported.
         pattern = try Pattern(bytes: [], options: [.utf])
       } else if patterns.count == 1 {
-        pattern = try Pattern(bytes: patterns[0], options: options)
+        pattern = try Pattern(bytes: patterns[0], options: options, limits: Self.limits)
       } else {
-        pattern = try Pattern(anyOf: patterns, options: options)
+        pattern = try Pattern(anyOf: patterns, options: options, limits: Self.limits)
       }
     } catch {
       throw Failure(message: error.message)
@@ -230,12 +245,18 @@ struct Settings {
     try resolveExtensions(command: command, operands: operands)
   }
 
+  /// PCRE2's default limits, except the JIT stack: grep doubles it whenever a
+  /// line needs more (deep backtracking over a long line), so mmgrep lets it
+  /// grow to 1 GiB (reserved only when a line needs it).
+  static let limits = Pattern.Limits(jitStackSize: 1 << 30)
+
   /// One regular expression for `grep -F -w` with several strings: each
   /// string escaped, longest first (grep -F reports leftmost-longest), between
   /// word boundaries made of `[\p{L}\p{Nd}\p{Nl}_]` (what glibc's `iswalnum`
-  /// and `_` accept in a UTF-8 locale).
-  static func fixedWordsPattern(_ strings: [[UInt8]]) -> [UInt8] {
-    let word = Array("[\\p{L}\\p{Nd}\\p{Nl}_]".utf8)
+  /// and `_` accept in a UTF-8 locale), or of `[A-Za-z0-9_]` with `asciiWords`
+  /// (for strings that are not UTF-8, searched in byte mode).
+  static func fixedWordsPattern(_ strings: [[UInt8]], asciiWords: Bool = false) -> [UInt8] {
+    let word = Array((asciiWords ? "[A-Za-z0-9_]" : "[\\p{L}\\p{Nd}\\p{Nl}_]").utf8)
     var result = Array("(?<!".utf8) + word + Array(")(?:".utf8)
     let ordered = strings.enumerated()
       .sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
@@ -287,17 +308,17 @@ struct Settings {
     bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
   }
 
-  /// grep's number syntax: decimal digits (leading `+`/`-` allowed); values too
-  /// large to hold count as "unlimited".
+  /// grep's number syntax (`xstrtoimax`): leading white space, an optional
+  /// `+`/`-`, then decimal digits; values too large to hold count as "unlimited".
   static func number(_ text: String) -> Int? {
-    var digits = Substring(text)
+    var digits = Substring.UnicodeScalarView(text.unicodeScalars.drop { [" ", "\t", "\n", "\u{0B}", "\u{0C}", "\r"].contains($0) })
     var negative = false
     if digits.first == "-" || digits.first == "+" {
       negative = digits.first == "-"
       digits = digits.dropFirst()
     }
-    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-    let value = Int(digits) ?? Int.max
+    guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+    let value = Int(String(digits)) ?? Int.max
     return negative ? -value : value
   }
 

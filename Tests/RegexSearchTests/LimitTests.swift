@@ -59,4 +59,24 @@ import Testing
     let roomy = try Pattern("(a|b)*c", limits: .init(jitStackSize: 64 << 20))
     #expect(try roomy.firstMatch(in: String(repeating: "ab", count: 100_000) + "c")?.range == 0..<200_001)
   }
+
+  @Test("a JIT stack that runs out grows past 1 MiB, up to jitStackSize, and the match is tried again",
+        .enabled(if: Pattern.isJITAvailable))
+  func jitStackGrows() throws {
+    let line = String(repeating: "ab", count: 100_000) + "c"
+    // The default stack (1 MiB) is too small for this line.
+    #expect {
+      _ = try Pattern("(a|b)*c").firstMatch(in: line)
+    } throws: { ($0 as? RegexError)?.code == -46 }
+    let growing = try Pattern("(a|b)*c", limits: .init(jitStackSize: 64 << 20))
+    let text = "x\n" + line + "\nab\n"
+    #expect(try growing.firstMatch(in: text)?.range == 2..<200_003)
+    #expect(try growing.matchingLines(in: text).collect().map(\.number) == [2])
+    #expect(try growing.countMatchingLines(in: text, inverted: true) == 2)
+    // A limit too small for the line still ends with the typed error.
+    let capped = try Pattern("(a|b)*c", limits: .init(jitStackSize: 2 << 20))
+    #expect {
+      _ = try capped.firstMatch(in: String(repeating: "ab", count: 1_000_000) + "c")
+    } throws: { ($0 as? RegexError)?.code == -46 }
+  }
 }

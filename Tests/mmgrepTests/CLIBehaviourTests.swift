@@ -158,6 +158,16 @@ final class CLIBehaviourTests {
     #expect(result.stderr.string.hasPrefix("mmgrep: evil.txt:2: "))
   }
 
+  @Test("deep backtracking over a long line grows the JIT stack as grep does, instead of failing")
+  func jitStackGrows() throws {
+    // 2 MB of "ab" then "c": `(a|b)*c` needs far more than PCRE2's 1 MiB stack.
+    try write("before\n" + String(repeating: "ab", count: 1_000_000) + "c\nafter\n", to: "long.txt")
+    let result = try mmgrep("-c", "(a|b)*c", "long.txt")
+    #expect(result.status == 0)
+    #expect(result.stdout.string == "1\n")
+    #expect(result.stderr.isEmpty)
+  }
+
   @Test("options after operands, clusters with values and long-option prefixes parse as grep's do")
   func argumentForms() throws {
     try write("a1\nb2\na3\n", to: "f.txt")
@@ -170,6 +180,75 @@ final class CLIBehaviourTests {
     #expect(ambiguous.status == 2)
     #expect(ambiguous.stdout.isEmpty)
     #expect(ambiguous.stderr.string.hasPrefix("mmgrep: option '--co' is ambiguous"))
+  }
+
+  @Test("long options are found and reported as grep 3.8's getopt_long finds them, in its table's order")
+  func longOptionTable() throws {
+    try write("a1\nb2\na3\n", to: "f.txt")
+    let usage = "Usage: mmgrep [OPTION]... PATTERNS [FILE]...\nTry 'mmgrep --help' for more information.\n"
+    let ambiguous: [(argument: String, possibilities: String)] = [
+      ("--co", "'--context' '--color' '--colour' '--count'"),
+      ("--fi", "'--fixed-regexp' '--file' '--files-with-matches' '--files-without-match'"),
+      ("--ex=x", "'--extended-regexp' '--exclude' '--exclude-from' '--exclude-dir'"),
+      ("--b=text", "'--basic-regexp' '--before-context' '--binary-files' '--byte-offset' '--binary'"),
+      ("--in", "'--include' '--initial-tab' '--invert-match'"),
+      ("--nu", "'--null' '--null-data'"),
+    ]
+    for c in ambiguous {
+      let result = try mmgrep(c.argument, "a", "f.txt")
+      #expect(result.status == 2)
+      #expect(result.stdout.isEmpty)
+      #expect(result.stderr.string == "mmgrep: option '\(c.argument)' is ambiguous; possibilities: \(c.possibilities)\n" + usage)
+    }
+    // An abbreviation of one of grep's options wins over mmgrep's own: --t is --text, not --threads.
+    #expect(try mmgrep("--t", "-c", "a", "f.txt").stdout.string == "2\n")
+    #expect(try mmgrep("--thr=2", "-c", "a", "f.txt").stdout.string == "2\n")
+    // Options mmgrep does not implement are refused, not taken for another one.
+    let tab = try mmgrep("--initial", "a", "f.txt")
+    #expect(tab.status == 2)
+    #expect(tab.stderr.string == "mmgrep: unrecognized option '--initial'\n" + usage)
+    // Two different matchers: grep's message, at once, without the usage lines.
+    let conflict = try mmgrep("-P", "-F", "--bogus", "a", "f.txt")
+    #expect(conflict.status == 2)
+    #expect(conflict.stderr.string == "mmgrep: conflicting matchers specified\n")
+    // grep's --binary does nothing; -u warns and goes on.
+    #expect(try mmgrep("--binary", "-c", "a", "f.txt").stdout.string == "2\n")
+    let obsolete = try mmgrep("-u", "-c", "a", "f.txt")
+    #expect(obsolete.stdout.string == "2\n")
+    #expect(obsolete.stderr.string == "mmgrep: warning: --unix-byte-offsets (-u) is obsolete\n")
+  }
+
+  @Test("arguments that are not UTF-8 keep their bytes: patterns, --label, --group-separator")
+  func rawArgumentBytes() throws {
+    // Latin-1 "café" and "Zoë" (0xE9, 0xEB), which a Swift String cannot carry:
+    // the shell's printf puts the bytes into mmgrep's argv.
+    try Data([0x63, 0x61, 0x66, 0xE9, 0x0A, 0x5A, 0x6F, 0xEB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A])
+      .write(to: URL(fileURLWithPath: directory + "/latin1.txt"))
+    func shell(_ script: String) throws -> RunResult {
+      try CLIRunner.run("/bin/sh", ["-c", script, try CLIRunner.mmgrepPath()], in: directory)
+    }
+    let fixed = try shell(#""$0" -F -a -n "$(printf 'caf\351')" latin1.txt"#)
+    #expect(fixed.status == 0)
+    #expect(fixed.stdout == [0x31, 0x3A, 0x63, 0x61, 0x66, 0xE9, 0x0A])
+    let count = try shell(#""$0" -F -c -e "$(printf 'caf\351')" -e "$(printf 'Zo\353')" latin1.txt"#)
+    #expect(count.stdout.string == "2\n")
+    // grep -P refuses the pattern (PCRE2 checks it is UTF-8) with exit status 2.
+    let perl = try shell(#""$0" -c "$(printf 'caf\351')" latin1.txt"#)
+    #expect(perl.status == 2)
+    #expect(perl.stdout.isEmpty)
+    #expect(perl.stderr.string.hasPrefix("mmgrep: UTF-8 error: "))
+    let label = try shell(#"printf 'x\n' | "$0" -H --label="$(printf 'in\351')" x"#)
+    #expect(label.stdout == [0x69, 0x6E, 0xE9, 0x3A, 0x78, 0x0A])
+    let separator = try shell(#""$0" -a -A0 --group-separator="$(printf '\253')" caf latin1.txt"#)
+    #expect(separator.stdout == [0x63, 0x61, 0x66, 0xE9, 0x0A, 0xAB, 0x0A, 0x63, 0x61, 0x66, 0x65, 0x0A])
+  }
+
+  @Test("a directory as standard input is reported, then counts as an empty input, as grep 3.8 does")
+  func directoryAsStandardInput() throws {
+    let script = #""$0" -H -c x < . ; echo "status $?"; "$0" -L x < ."#
+    let result = try CLIRunner.run("/bin/sh", ["-c", script, try CLIRunner.mmgrepPath()], in: directory)
+    #expect(result.stdout.string == "(standard input):0\nstatus 2\n(standard input)\n")
+    #expect(result.stderr.string == String(repeating: "mmgrep: (standard input): Is a directory\n", count: 2))
   }
 
   @Test("a write error other than a closed pipe is reported with exit status 2")

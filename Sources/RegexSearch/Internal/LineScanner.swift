@@ -167,6 +167,14 @@ struct LineScanner {
           useFastPath = false  // the pattern can match across lines: candidates are no use
           continue
         }
+        if pattern.skipsInvalidLineStart, Pattern.cannotBeginCharacter(try memory.byte(at: position, pattern: text)) {
+          // The line alone, from after its first bytes and not at a line start,
+          // may not match: let it decide (see `step`).
+          if try !step(pattern, scratch, in: memory, inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+            return false
+          }
+          continue
+        }
         // The match lies inside the line, so the line alone matches (see the type's comment).
         if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
                            countOnly: countOnly, memory, pattern: text, emit: emit) {
@@ -245,8 +253,13 @@ struct LineScanner {
           return false
         }
         if position >= end { return true }
-        if exact {
-          // The candidate is a match (and lies within the line): no need to ask PCRE2.
+        var skipsStart = false
+        if pattern.skipsInvalidLineStart {
+          skipsStart = Pattern.cannotBeginCharacter(try memory.byte(at: position, pattern: text))
+        }
+        if exact && !skipsStart {
+          // The candidate is a match (and lies within the line): no need to ask PCRE2
+          // (unless the line starts with bytes grep -P skips: `step` decides).
           if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
                              countOnly: countOnly, memory, pattern: text, emit: emit) {
             return false
@@ -284,26 +297,49 @@ struct LineScanner {
 
   /// Matches the line at `position` alone and moves past it. Returns `false`
   /// when `emit` asked to stop.
+  ///
+  /// With `skipsInvalidLineStart`, the subject starts after the line's first
+  /// bytes that cannot begin a character, with `PCRE2_NOTBOL` (as grep -P).
+  /// For a line-local pattern such a subject matches only where the whole
+  /// line does (the skipped bytes match nothing, and the pattern looks no
+  /// further back than `\b`, which sees no word character either way), so the
+  /// line is matched whole first and its start looked at only when it
+  /// matches; the fast path and the prefilter still find every candidate line.
   private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, lineEnd known: Int? = nil,
                              inverted: Bool, selected: inout Int, countOnly: Bool,
                              emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
-    var lineEnd = end
+    let lineEnd: Int
     if let known {
       lineEnd = known
-    } else if let newline = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) {
-      lineEnd = newline
+    } else {
+      lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
     }
-    let matched: Bool
-    switch scratch.match(pattern.storage.code, subject: memory.base + position, length: lineEnd - position, start: 0) {
-    case .match: matched = true
-    case .noMatch: matched = false
-    case .failure(let rc):
-      throw RegexError(kind: .match, code: rc, offset: position, pattern: pattern.source)
-    case .fault(let offset):
-      throw memory.truncated(at: position + offset, pattern: pattern.source)
+    let skips = pattern.skipsInvalidLineStart
+    let lineLocal = pattern.lineFastPath
+    var matched = !skips || lineLocal ? try matchLine(pattern, scratch, in: memory, from: position, to: lineEnd) : true
+    if skips && matched {
+      let start = try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
+      if start > position || !lineLocal {
+        matched = try matchLine(pattern, scratch, in: memory, from: start, to: lineEnd,
+                                flags: start > position ? .notBeginningOfLine : [])
+      }
     }
     return try finishLine(lineEnd: lineEnd, matched: matched, inverted: inverted, selected: &selected,
                           countOnly: countOnly, memory, pattern: pattern.source, emit: emit)
+  }
+
+  /// Whether the pattern matches `start..<lineEnd` as its own subject.
+  private func matchLine(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, from start: Int, to lineEnd: Int,
+                         flags: MatchFlags = []) throws(RegexError) -> Bool {
+    switch scratch.match(pattern.storage.code, subject: memory.base + start, length: lineEnd - start, start: 0,
+                         flags: flags) {
+    case .match: return true
+    case .noMatch: return false
+    case .failure(let rc):
+      throw RegexError(kind: .match, code: rc, offset: position, pattern: pattern.source)
+    case .fault(let offset):
+      throw memory.truncated(at: start + offset, pattern: pattern.source)
+    }
   }
 
   /// Moves past the line at `position` (ending at `lineEnd`), selecting it when

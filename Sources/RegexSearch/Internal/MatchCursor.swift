@@ -23,14 +23,18 @@ struct MatchCursor {
   /// (`pcre2_set_offset_limit_8`) must be set to the same offset so one call
   /// does not advance past it either.
   var attemptLimit: Int? = nil
+  /// Flags added to every attempt (`PCRE2_NOTBOL` for a subject that starts
+  /// inside a line).
+  let extraFlags: MatchFlags
   /// The code for retries (`PCRE2Code.retryCode`), fetched at the first retry.
   private var retryCode: PCRE2Code?? = nil
 
   /// A cursor whose first attempt is at `start`; `retry` makes it the
   /// non-empty retry after an empty match that ended at `start`.
-  init(start: Int, retry: Bool = false) {
+  init(start: Int, retry: Bool = false, extraFlags: MatchFlags = []) {
     position = start
     lastWasEmpty = retry
+    self.extraFlags = extraFlags
   }
 
   /// Finds the next match in `window` of `memory`. On `true` the match is in
@@ -51,10 +55,10 @@ struct MatchCursor {
         if retryCode == nil { retryCode = .some(code.retryCode()) }
         let twin = retryCode!
         outcome = scratch.match(twin ?? code, subject: subject, length: length, start: position,
-                                flags: .retryAfterEmpty, viaMatch: twin == nil)
+                                flags: MatchFlags.retryAfterEmpty.union(extraFlags), viaMatch: twin == nil)
         if case .match = outcome, scratch.attemptStart != position { outcome = .noMatch }
       } else {
-        outcome = scratch.match(code, subject: subject, length: length, start: position)
+        outcome = scratch.match(code, subject: subject, length: length, start: position, flags: extraFlags)
       }
       switch outcome {
       case .match:

@@ -6,6 +6,8 @@ struct MatchFlags: OptionSet {
   let rawValue: UInt32
   /// `PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED`: the retry after an empty match.
   static let retryAfterEmpty = MatchFlags(rawValue: PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED)
+  /// `PCRE2_NOTBOL`: the subject's start is not the beginning of a line.
+  static let notBeginningOfLine = MatchFlags(rawValue: PCRE2_NOTBOL)
 }
 
 /// The result of one guarded match attempt.
@@ -27,8 +29,14 @@ enum MatchOutcome {
 final class PCRE2Scratch: @unchecked Sendable {
   let matchData: OpaquePointer
   let context: OpaquePointer
-  let jitStack: OpaquePointer?
+  private(set) var jitStack: OpaquePointer?
+  /// The JIT stack's current largest size, and how far it may grow.
+  private(set) var jitStackSize = 0
+  private let jitStackLimit: Int
   private var hasOffsetLimit = false
+
+  /// The largest JIT stack made at first; a match that needs more doubles it.
+  static let initialJITStackSize = 1 << 20
 
   init(code: PCRE2Code, limits: Pattern.Limits) {
     guard let data = pcre2_match_data_create_from_pattern_8(code.raw, nil),
@@ -39,12 +47,22 @@ final class PCRE2Scratch: @unchecked Sendable {
     if let v = limits.matchLimit { pcre2_set_match_limit_8(context, v) }
     if let v = limits.depthLimit { pcre2_set_depth_limit_8(context, v) }
     if let v = limits.heapLimitKiB { pcre2_set_heap_limit_8(context, v) }
+    jitStackLimit = limits.jitStackSize
     if code.isJITCompiled && limits.jitStackSize > 32 * 1024 {
-      jitStack = pcre2_jit_stack_create_8(32 * 1024, limits.jitStackSize, nil)
-      if let jitStack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(jitStack)) }
-    } else {
-      jitStack = nil
+      setJITStack(size: min(limits.jitStackSize, Self.initialJITStackSize))
     }
+  }
+
+  /// Replaces the JIT stack with one that may grow to `size` bytes (keeping
+  /// the old one when that fails). Returns whether it was replaced.
+  @discardableResult
+  private func setJITStack(size: Int) -> Bool {
+    guard let stack = pcre2_jit_stack_create_8(32 * 1024, size, nil) else { return false }
+    if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+    jitStack = stack
+    jitStackSize = size
+    pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(stack))
+    return true
   }
 
   deinit {
@@ -66,7 +84,9 @@ final class PCRE2Scratch: @unchecked Sendable {
   }
 
   /// Matches `code` against `length` bytes at `subject`, starting at `start`,
-  /// under the SIGBUS guard for the subject range.
+  /// under the SIGBUS guard for the subject range. When the JIT stack runs
+  /// out and may still grow (`Pattern.Limits.jitStackSize`), it is doubled
+  /// and the match tried again, as GNU grep does.
   ///
   /// `pcre2_jit_match_8` runs JIT code, except with `viaMatch`, which calls
   /// `pcre2_match_8` (it picks JIT or the interpreter by the options).
@@ -77,7 +97,11 @@ final class PCRE2Scratch: @unchecked Sendable {
       start: start, options: flags.rawValue, jit: code.isJITCompiled && !viaMatch ? 1 : 0,
       match_data: matchData, context: context, result: 0)
     var fault: UnsafeRawPointer? = nil
-    let rc = csg_guarded_call(cpcre2_match_thunk, &args, subject, length, nil, 0, &fault)
+    var rc = csg_guarded_call(cpcre2_match_thunk, &args, subject, length, nil, 0, &fault)
+    while rc == Int32(CSG_OK), args.result == PCRE2_ERROR_JIT_STACKLIMIT, jitStack != nil,
+          jitStackSize < jitStackLimit, setJITStack(size: jitStackSize > jitStackLimit / 2 ? jitStackLimit : jitStackSize * 2) {
+      rc = csg_guarded_call(cpcre2_match_thunk, &args, subject, length, nil, 0, &fault)
+    }
     if rc != Int32(CSG_OK) {
       // Safe because the fault address lies inside [subject, subject + length).
       return .fault(fault.map { $0 - subject } ?? 0)
