@@ -72,10 +72,7 @@ struct AsyncFollowTests {
     let follower = LogFollower(path: log.path, matching: try Pattern("ERROR"), options: Self.fast)
     #expect(try follower.poll().lines.isEmpty)  // the first file is open before the child runs
 
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: "/bin/sh")
-    child.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-    child.arguments = [
+    let script = [
       "-c",
       """
       i=1
@@ -86,7 +83,7 @@ struct AsyncFollowTests {
       done
       """,
     ]
-    try child.run()
+    let child = try Subprocess("/bin/sh", script, directory: directory.path)
     var numbers: [Int] = []
     var generations: [Int] = []
     for try await line in follower.lines {
@@ -95,9 +92,9 @@ struct AsyncFollowTests {
       generations.append(line.generation)
       if line.text == "line 300 ERROR" { break }
     }
-    child.waitUntilExit()
+    let ended = child.wait()
     follower.close()
-    #expect(child.terminationStatus == 0)
+    #expect(ended == .exited(0))
     #expect(numbers == Array(1...300))
     #expect(generations == Array(repeating: 0, count: 150) + Array(repeating: 1, count: 150))
   }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// mmgrep behaviour that grep has no counterpart for (-U, -j, --stats, --help)
@@ -255,16 +256,11 @@ final class CLIBehaviourTests {
   func fullDevice() throws {
     guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
     try write("x\n", to: "x.txt")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
-    process.arguments = ["x", directory + "/x.txt"]
-    process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    process.waitUntilExit()
-    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(process.terminationStatus == 2)
+    let child = try Subprocess(
+      try CLIRunner.mmgrepPath(), ["x", directory + "/x.txt"], environment: CLIRunner.environment,
+      output: .file("/dev/full"), error: .pipe)
+    let message = String(decoding: child.readError(), as: UTF8.self)
+    #expect(child.wait() == .exited(2))
     #expect(message == "mmgrep: write error: No space left on device\n")
   }
 
@@ -272,16 +268,11 @@ final class CLIBehaviourTests {
   func writeErrorStops() throws {
     guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
     try write(String(repeating: "x line\n", count: 100_000), to: "x.txt")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
-    process.arguments = ["-n", "x", directory + "/x.txt", directory + "/missing.txt"]
-    process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    process.waitUntilExit()
-    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(process.terminationStatus == 2)
+    let child = try Subprocess(
+      try CLIRunner.mmgrepPath(), ["-n", "x", directory + "/x.txt", directory + "/missing.txt"], environment: CLIRunner.environment,
+      output: .file("/dev/full"), error: .pipe)
+    let message = String(decoding: child.readError(), as: UTF8.self)
+    #expect(child.wait() == .exited(2))
     #expect(message == "mmgrep: write error: No space left on device\n")
   }
 

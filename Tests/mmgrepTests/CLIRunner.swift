@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What one run of a command produced.
 struct RunResult: Equatable {
@@ -48,38 +49,24 @@ enum CLIRunner {
     _ executable: String, _ arguments: [String], in directory: String, input: [UInt8]? = nil,
     environment extra: [String: String] = [:]
   ) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = environment.merging(extra) { _, new in new }
     // Output goes to files, so a large output cannot block on a full pipe.
     let scratch = FileManager.default.temporaryDirectory.path
     let outPath = scratch + "/mmgrep-test-stdout-\(UUID().uuidString)"
     let errPath = scratch + "/mmgrep-test-stderr-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     defer {
       try? FileManager.default.removeItem(atPath: outPath)
       try? FileManager.default.removeItem(atPath: errPath)
     }
-    let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    let pipe = Pipe()
-    process.standardInput = pipe
-    try process.run()
-    if let input, !input.isEmpty {
-      pipe.fileHandleForWriting.write(Data(input))
-    }
-    try pipe.fileHandleForWriting.close()
-    process.waitUntilExit()
-    try outHandle.close()
-    try errHandle.close()
+    // posix_spawn and waitpid, not Foundation's Process (see `Subprocess`).
+    let child = try Subprocess(
+      executable, arguments, directory: directory, environment: environment.merging(extra) { _, new in new },
+      input: .pipe, output: .file(outPath), error: .file(errPath))
+    if let input, !input.isEmpty { child.write(input) }
+    child.closeInput()
+    let ended = child.wait()
     let stdout = [UInt8](FileManager.default.contents(atPath: outPath) ?? Data())
     let stderr = [UInt8](FileManager.default.contents(atPath: errPath) ?? Data())
-    return RunResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    return RunResult(status: ended.status, stdout: stdout, stderr: stderr)
   }
 
   /// Whether `/usr/bin/grep` is GNU grep 3.8, the version the goldens come from.

@@ -1,25 +1,19 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A running `mmgrep --follow`: its standard output read incrementally from a
 /// pipe, standard error collected in a file.
 final class FollowingProcess {
-  let process = Process()
-  let stdout = Pipe()
+  let child: Subprocess
   let stderrPath: String
   private(set) var output: [UInt8] = []
 
   init(_ arguments: [String], in directory: String) throws {
-    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = CLIRunner.environment
     stderrPath = directory + "/.stderr-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-    process.standardOutput = stdout
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    child = try Subprocess(
+      try CLIRunner.mmgrepPath(), arguments, directory: directory, environment: CLIRunner.environment,
+      input: .null, output: .pipe, error: .file(stderrPath))
   }
 
   /// Reads until the output holds `count` lines (blocking reads; the suite's
@@ -27,7 +21,7 @@ final class FollowingProcess {
   @discardableResult
   func waitForLines(_ count: Int) -> String {
     while output.filter({ $0 == 10 }).count < count {
-      let data = stdout.fileHandleForReading.availableData
+      let data = child.readSomeOutput()
       if data.isEmpty { break }  // end of file: the process exited
       output += data
     }
@@ -44,18 +38,21 @@ final class FollowingProcess {
 
   /// Sends `signal`, reads the rest of the output, and returns the exit status and standard error.
   func stop(_ signal: Int32 = SIGTERM) -> (status: Int32, output: String, stderr: String) {
-    kill(process.processIdentifier, signal)
+    child.send(signal)
     return wait()
   }
 
   /// Reads to the end of the output and waits for the exit.
   func wait() -> (status: Int32, output: String, stderr: String) {
-    output += stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    output += child.readOutput()
+    let ended = child.wait()
     let errors = FileManager.default.contents(atPath: stderrPath) ?? Data()
     try? FileManager.default.removeItem(atPath: stderrPath)
-    #expect(process.terminationReason == .exit)
-    return (process.terminationStatus, output.string, String(decoding: errors, as: UTF8.self))
+    guard case .exited(let status) = ended else {
+      Issue.record("mmgrep ended by \(ended)")
+      return (ended.status, output.string, String(decoding: errors, as: UTF8.self))
+    }
+    return (status, output.string, String(decoding: errors, as: UTF8.self))
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// mmgrep facing faults: a file truncated while it is being searched, and
@@ -31,37 +32,27 @@ struct ReliabilityCLITests {
   static func run(_ arguments: [String], in directory: String, input: String? = nil, after: Int = 0,
                   deadline: Double = 120, whileRunning: () -> Void = {})
     throws -> (status: Int32, stdout: Data, stderr: String, signalled: Bool) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = CLIRunner.environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = try input.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
-      ?? FileHandle.nullDevice
-    try process.run()
-    let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    let child = try Subprocess(
+      try CLIRunner.mmgrepPath(), arguments, directory: directory, environment: CLIRunner.environment,
+      input: input.map { .file($0) } ?? .null, output: .pipe, error: .pipe)
+    let killer = DispatchWorkItem { child.send(SIGTERM) }
     DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: killer)
     let stderr = Collected()
     let group = DispatchGroup()
-    let errReader = err.fileHandleForReading
-    DispatchQueue.global().async(group: group) { stderr.data = errReader.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { stderr.data = Data(child.readError()) }
     var stdout = Data()
     while stdout.count < after {
-      let chunk = out.fileHandleForReading.readData(ofLength: after - stdout.count)
+      let chunk = child.readSomeOutput(limit: after - stdout.count)
       if chunk.isEmpty { break }
       stdout += chunk
     }
     whileRunning()
-    stdout += out.fileHandleForReading.readDataToEndOfFile()
+    stdout += child.readOutput()
     group.wait()
-    process.waitUntilExit()
     killer.cancel()
-    return (process.terminationStatus, stdout, String(decoding: stderr.data, as: UTF8.self),
-            process.terminationReason == .uncaughtSignal)
+    let ended = child.wait()
+    if case .signalled = ended { return (ended.status, stdout, String(decoding: stderr.data, as: UTF8.self), true) }
+    return (ended.status, stdout, String(decoding: stderr.data, as: UTF8.self), false)
   }
 
   /// 64 MiB of matching lines. mmgrep blocks on the full stdout pipe after

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `mmgrep --timeout`: partial output, the message, exit status 2, never a hang.
@@ -76,21 +77,15 @@ final class TimeoutCLITests {
 
   @Test("standard input that never ends: mmgrep exits 2 shortly after the deadline")
   func neverEndingInput() throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try CLIRunner.mmgrepPath())
-    process.arguments = ["--timeout", "0.1", "x"]
-    let input = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data("x\n".utf8))  // and never closed
-    process.waitUntilExit()
-    try input.fileHandleForWriting.close()
-    #expect(process.terminationStatus == 2)
-    #expect(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      == "mmgrep: timed out after 0.1s\n")
+    let child = try Subprocess(
+      try CLIRunner.mmgrepPath(), ["--timeout", "0.1", "x"], environment: CLIRunner.environment,
+      input: .pipe, output: .null, error: .pipe)
+    child.write(Array("x\n".utf8))  // and never closed
+    let errors = child.readError()
+    let ended = child.wait()
+    child.closeInput()
+    #expect(ended == .exited(2))
+    #expect(String(decoding: errors, as: UTF8.self) == "mmgrep: timed out after 0.1s\n")
   }
 
   @Test("an invalid --timeout is rejected", arguments: ["-1", "abc", "1e3", ""])
