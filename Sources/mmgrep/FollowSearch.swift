@@ -348,7 +348,7 @@ struct FollowSearch {
   static func limitCause(_ error: RegexError) -> String {
     switch error.code {
     case -47: return "exceeded PCRE's backtracking limit"
-    case -52: return "exceeded PCRE's nested backtracking limit"
+    case -53: return "exceeded PCRE's nested backtracking limit"  // PCRE2_ERROR_DEPTHLIMIT
     case -63: return "exceeded PCRE's heap limit"
     case -46: return "exhausted PCRE JIT stack"
     default: return error.message

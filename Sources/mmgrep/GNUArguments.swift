@@ -80,6 +80,9 @@ struct GNUArguments {
     .init(name: "poll-interval", value: .required, canonical: "poll-interval"),
     .init(name: "json", value: .none, canonical: "json"),
     .init(name: "timeout", value: .required, canonical: "timeout"),
+    .init(name: "match-limit", value: .required, canonical: "match-limit"),
+    .init(name: "depth-limit", value: .required, canonical: "depth-limit"),
+    .init(name: "heap-limit", value: .required, canonical: "heap-limit"),
     .init(name: "label", value: .required, canonical: "label"),
     .init(name: "null", value: .none, canonical: "null"),
     .init(name: "line-buffered", value: .none, canonical: "line-buffered"),
@@ -87,6 +90,12 @@ struct GNUArguments {
     .init(name: "no-group-separator", value: .none, canonical: "no-group-separator"),
     .init(name: "help", value: .none, canonical: "help"),
     .init(name: "version", value: .none, canonical: "version"),
+  ]
+
+  /// The long options grep does not have (a grep option wins an abbreviation they share).
+  static let mmgrepOnly: Set<String> = [
+    "multiline", "threads", "stats", "follow", "from-offset", "state-file", "poll-interval", "json", "timeout",
+    "match-limit", "depth-limit", "heap-limit",
   ]
 
   /// A usage error, worded as grep words it.
@@ -209,6 +218,12 @@ struct GNUArguments {
     let canonicalNames = Set(candidates.map(\.canonical))
     if candidates.isEmpty || name.isEmpty {
       throw UsageError(message: "unrecognized option '\(argument)'")
+    }
+    // mmgrep's own options never make a prefix of a grep option ambiguous
+    // (`--he` is still --help, `--ma` --max-count, `--t` --text).
+    let grepCandidates = candidates.filter { !mmgrepOnly.contains($0.canonical) }
+    if canonicalNames.count > 1, Set(grepCandidates.map(\.canonical)).count == 1 {
+      return grepCandidates[0]
     }
     if canonicalNames.count > 1 {
       let list = candidates.map { "'--\($0.name)'" }.joined(separator: " ")

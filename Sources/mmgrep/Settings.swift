@@ -215,14 +215,17 @@ struct Settings {
       if wholeWords { options.insert(.wholeWords) }
       if command.fixedStrings { options.insert(.literal) }
     }
+    let limits = try Self.limits(command)
+    // PCRE2's JIT ignores the depth and heap limits: with either one, match with the interpreter.
+    let jit = command.depthLimit == nil && command.heapLimit == nil
     do {
       if selectsNothing {
         // grep exits before compiling, so a bad pattern is not reported.
         pattern = try Pattern(bytes: [], options: [.utf])
       } else if patterns.count == 1 {
-        pattern = try Pattern(bytes: patterns[0], options: options)
+        pattern = try Pattern(bytes: patterns[0], options: options, limits: limits, jit: jit)
       } else {
-        pattern = try Pattern(anyOf: patterns, options: options)
+        pattern = try Pattern(anyOf: patterns, options: options, limits: limits, jit: jit)
       }
     } catch {
       throw Failure(message: error.message)
@@ -289,6 +292,21 @@ struct Settings {
 
   /// grep's number syntax: decimal digits (leading `+`/`-` allowed); values too
   /// large to hold count as "unlimited".
+  /// --match-limit, --depth-limit and --heap-limit: PCRE2's limits for each
+  /// match attempt (`nil` keeps PCRE2's default).
+  static func limits(_ command: MMGrep) throws(Failure) -> Pattern.Limits {
+    func limit(_ value: String?, _ what: String) throws(Failure) -> UInt32? {
+      guard let value else { return nil }
+      guard value.first != "-", value.first != "+", let number = number(value), number > 0 else {
+        throw Failure(message: "\(value): invalid \(what) (a whole number, at least 1)")
+      }
+      return UInt32(clamping: number)
+    }
+    return Pattern.Limits(matchLimit: try limit(command.matchLimit, "match limit"),
+                          depthLimit: try limit(command.depthLimit, "depth limit"),
+                          heapLimitKiB: try limit(command.heapLimit, "heap limit"))
+  }
+
   static func number(_ text: String) -> Int? {
     var digits = Substring(text)
     var negative = false
