@@ -293,6 +293,7 @@ struct FollowSearch {
   /// MiB): the state is saved, -c/-l/-L print what they have so far, the
   /// offset reached (everything before it was searched) is reported, exit status 2.
   func timedOut(_ file: FollowedFile) -> Never {
+    Platform.claimExit()  // the backstop must not add its message to this one
     saveState(of: file)
     printTotals(of: file)
     emitJSONEnd()
