@@ -2,7 +2,10 @@ import ByteBuffer
 @testable import RegexSearch
 import Testing
 
-/// Inputs found by `scripts/fuzz.sh` (Fuzz/Sources/FuzzRegex), replayed.
+/// Inputs found by `scripts/fuzz.sh` (Fuzz/Sources/FuzzRegex), replayed. The
+/// base64 inputs quoted below are in FuzzRegex's first layout, without the
+/// mode and range bytes; their copies in Fuzz/Corpus/FuzzRegex (`regression-*`)
+/// have two zero bytes inserted after the first two.
 @Suite("Reliability: regex fuzz regressions")
 struct ReliabilityRegexFuzzRegressionTests {
   /// FuzzRegex crash-68907f59 (input `GQAAAAABAAqf`): the empty pattern with

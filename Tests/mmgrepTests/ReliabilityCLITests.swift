@@ -165,4 +165,21 @@ struct ReliabilityCLITests {
     #expect(result.stderr == stderr)
     #expect(result.stdout.isEmpty)
   }
+
+  /// The limit options share prefixes with grep's --help and --max-count:
+  /// grep's own options keep their abbreviations.
+  @Test("grep's abbreviations still mean grep's options: --ma is --max-count, --he is --help")
+  func abbreviations() throws {
+    let directory = try Directory()
+    try Data("ok 1\nok 2\n".utf8).write(to: URL(fileURLWithPath: directory.path("a.txt")))
+    let maxCount = try Self.run(["--ma", "1", "ok", "a.txt"], in: directory.url.path, deadline: 60)
+    #expect(maxCount.status == 0)
+    #expect(String(decoding: maxCount.stdout, as: UTF8.self) == "ok 1\n")
+    let help = try Self.run(["--he"], in: directory.url.path, deadline: 60)
+    #expect(help.status == 0)
+    #expect(String(decoding: help.stdout, as: UTF8.self).contains("--match-limit <N>"))
+    let depth = try Self.run(["--dep", "1000", "ok", "a.txt"], in: directory.url.path, deadline: 60)
+    #expect(depth.status == 0)   // --depth-limit: the only option starting with "dep"
+    #expect(String(decoding: depth.stdout, as: UTF8.self) == "ok 1\nok 2\n")
+  }
 }
