@@ -120,6 +120,13 @@ int csg_classes_scan(const csg_classes *seq, const void *p, size_t n, int stop, 
                      const void **fault);
 ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind);
 
+/// Tells ThreadSanitizer that what this thread did so far happens before what
+/// a thread does after csg_sync_acquire(tag) (sync.c: no-ops without TSan).
+/// Call both inside one Mutex's critical section, with the Mutex's owner as tag.
+void csg_sync_release(const void *tag);
+/// The other end of csg_sync_release.
+void csg_sync_acquire(const void *tag);
+
 #ifdef __cplusplus
 }
 #endif
