@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the DocC documentation of each library (ByteBuffer, MappedBuffer,
-# RegexSearch) with swiftlang/swift-docc-plugin, warnings treated as errors.
+# RegexSearch, LogFollow) with swiftlang/swift-docc-plugin, warnings treated as errors.
 #
 #   scripts/docs.sh                  all libraries
 #   scripts/docs.sh RegexSearch      some of them
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SCRATCH=${DOCS_SCRATCH:-.build-docs}
 OUTPUT=${DOCS_OUTPUT:-$SCRATCH/archives}
-if [ "$#" -gt 0 ]; then targets=("$@"); else targets=(ByteBuffer MappedBuffer RegexSearch); fi
+if [ "$#" -gt 0 ]; then targets=("$@"); else targets=(ByteBuffer MappedBuffer RegexSearch LogFollow); fi
 
 scripts/ensure-deps.sh
 export MMB_DOCS=1

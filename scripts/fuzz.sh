@@ -60,7 +60,7 @@ for target in $TARGETS; do
     echo "$target FAILED; last lines of $log:" >&2
     grep -E 'Fatal error|ERROR:|SUMMARY|Test unit written' "$log" | head -20 >&2
     ls -1 Fuzz/artifacts/"$target"-* 2>/dev/null | sed 's/^/  artifact: /' >&2 || true
-    echo "  replay: $ROOT/$BIN/$target FILE" >&2
+    echo "  replay: $BIN/$target FILE" >&2
   fi
 done
 exit $status

@@ -48,6 +48,9 @@ static void csg_handler(int sig, siginfo_t *info, void *ucontext) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   sigaction(sig, &dfl, NULL);
+  // A SIGBUS sent by kill(2)/sigqueue(3) (no fault to run again) gets the
+  // default action now, as it would without this handler.
+  if (info == NULL || info->si_code <= 0) raise(sig);
 }
 
 static void csg_install_once(void) {
@@ -74,6 +77,14 @@ int csg_guarded_call(void (*fn)(void *), void *context,
   csg_frame *volatile outer = csg_current;  // guarded calls may nest
   if (sigsetjmp(frame.env, 0) != 0) {
     csg_current = outer;
+    // The handler runs with SA_NODEFER, so SIGBUS is normally not blocked here;
+    // but a layer between the kernel and the handler may install it without
+    // that flag (ThreadSanitizer's signal interceptor does). Unblock it, or the
+    // next fault on this thread would kill the process. Only on this rare path.
+    sigset_t bus;
+    sigemptyset(&bus);
+    sigaddset(&bus, SIGBUS);
+    pthread_sigmask(SIG_UNBLOCK, &bus, NULL);
     if (fault) *fault = frame.fault;
     return CSG_FAULT;
   }

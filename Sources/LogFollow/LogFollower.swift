@@ -4,7 +4,7 @@ import RegexSearch
 import Synchronization
 
 /// Follows a growing log file the way `tail -F` does, and yields each new
-/// complete line a ``Pattern`` selects — without re-reading: only the bytes
+/// complete line a RegexSearch `Pattern` selects — without re-reading: only the bytes
 /// the file gained are mapped (a page-aligned window from the last offset)
 /// and searched in place.
 ///

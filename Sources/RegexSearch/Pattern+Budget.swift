@@ -73,7 +73,8 @@ extension Pattern {
   /// throws `.budgetExceeded` with `offset` = where the next match would be
   /// searched from; every match starting before it was delivered. Patterns
   /// that depend on the start offset (`\G`) are not split: the budget is
-  /// checked before each match.
+  /// checked before each match (so an empty match at `offset` may have been
+  /// delivered too: the search resumes there after it).
   ///
   /// - Parameters:
   ///   - buffer: The bytes to search.

@@ -12,6 +12,11 @@ import Dispatch
 /// `binaryOffset` (on the iterator, or in a `LineCount`) tells where that is,
 /// so the caller can treat the rest its own way. The check rides along the
 /// search's own pass over the bytes: it costs no extra pass over a large file.
+///
+/// A search of a range looks for NUL from the range's start (never before
+/// it) to the end of the read that holds the range's last line, which may lie
+/// past the range's end: so consecutive ranges find the binary part where one
+/// search of the whole buffer does.
 public enum BinaryDetection: Sendable, Hashable {
   /// NUL is an ordinary byte.
   case none

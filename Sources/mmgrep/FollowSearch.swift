@@ -293,6 +293,7 @@ struct FollowSearch {
   /// MiB): the state is saved, -c/-l/-L print what they have so far, the
   /// offset reached (everything before it was searched) is reported, exit status 2.
   func timedOut(_ file: FollowedFile) -> Never {
+    Platform.claimExit()  // the backstop must not add its message to this one
     saveState(of: file)
     printTotals(of: file)
     emitJSONEnd()
@@ -348,7 +349,7 @@ struct FollowSearch {
   static func limitCause(_ error: RegexError) -> String {
     switch error.code {
     case -47: return "exceeded PCRE's backtracking limit"
-    case -52: return "exceeded PCRE's nested backtracking limit"
+    case -53: return "exceeded PCRE's nested backtracking limit"  // PCRE2_ERROR_DEPTHLIMIT
     case -63: return "exceeded PCRE's heap limit"
     case -46: return "exhausted PCRE JIT stack"
     default: return error.message

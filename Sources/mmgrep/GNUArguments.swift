@@ -103,6 +103,9 @@ struct GNUArguments {
     .init(name: "poll-interval", value: .required, canonical: "poll-interval", isOwn: true),
     .init(name: "json", value: .none, canonical: "json", isOwn: true),
     .init(name: "timeout", value: .required, canonical: "timeout", isOwn: true),
+    .init(name: "match-limit", value: .required, canonical: "match-limit", isOwn: true),
+    .init(name: "depth-limit", value: .required, canonical: "depth-limit", isOwn: true),
+    .init(name: "heap-limit", value: .required, canonical: "heap-limit", isOwn: true),
   ]
 
   /// The canonical name of grep's long options that mmgrep does not implement.
@@ -378,6 +381,9 @@ struct GNUArguments {
     command.stateFile = values["state-file"]
     command.pollInterval = values["poll-interval"]
     command.timeout = values["timeout"]
+    command.matchLimit = values["match-limit"]
+    command.depthLimit = values["depth-limit"]
+    command.heapLimit = values["heap-limit"]
     command.directories = values["directories"]
     command.devices = values["devices"]
     command.binaryFiles = values["binary-files"]

@@ -29,7 +29,8 @@ struct MMGrep: ParsableCommand {
         - -U/--multiline lets a match span lines and prints every line a
           match touches (GNU grep's -U means --binary);
         - -j/--threads, --stats, --follow, --from-offset, --state-file,
-          --poll-interval, --json and --timeout are mmgrep's own;
+          --poll-interval, --json, --timeout, --match-limit, --depth-limit
+          and --heap-limit are mmgrep's own;
         - mmgrep always works as in a UTF-8 locale.
 
       --follow reads each FILE as it grows (like tail -F | grep): the lines
@@ -156,6 +157,12 @@ struct MMGrep: ParsableCommand {
   var json = false
   @Option(name: .customLong("timeout"), parsing: .unconditional, help: ArgumentHelp("Stop searching after SECONDS (fractions allowed): print what was found, report the byte reached, exit 2.", valueName: "SECONDS"))
   var timeout: String?
+  @Option(name: .customLong("match-limit"), parsing: .unconditional, help: ArgumentHelp("PCRE2's match limit for each line (default 10000000): a line that needs more reports an error and ends the file's search.", valueName: "N"))
+  var matchLimit: String?
+  @Option(name: .customLong("depth-limit"), parsing: .unconditional, help: ArgumentHelp("PCRE2's backtracking depth limit for each line (default: the match limit). Matches without JIT, where the limit applies.", valueName: "N"))
+  var depthLimit: String?
+  @Option(name: .customLong("heap-limit"), parsing: .unconditional, help: ArgumentHelp("PCRE2's heap limit in KiB for each line (default 20000000). Matches without JIT, where the limit applies.", valueName: "KIB"))
+  var heapLimit: String?
 
   @Argument(help: ArgumentHelp("The pattern (unless -e or -f is given), then the files to search.", valueName: "PATTERNS [FILE]"))
   var operands: [String] = []

@@ -10,6 +10,7 @@ import Darwin
 #error("mmgrep: unsupported C library")
 #endif
 import Dispatch
+import Synchronization
 
 /// Thin wrappers over the C library, so the rest of mmgrep never imports it.
 enum Platform {
@@ -164,7 +165,10 @@ enum Platform {
   }
 
   /// Ends the process with `status`.
-  static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+  static func exit(_ status: Int32) -> Never {
+    claimExit()
+    Glibc.exit(status)
+  }
 
   /// Restores the default `SIGPIPE` action, so `mmgrep ... | head` ends
   /// quietly as grep does.
@@ -227,7 +231,21 @@ extension Platform {
 
 // MARK: - The --timeout backstop
 
+/// Who ends the process: 0 nobody yet, 1 the main thread (its exit), 2 the
+/// --timeout backstop. Set once, so only one of them writes a last message.
+private let exitClaimed = Atomic<Int>(0)
+
 extension Platform {
+  /// Called before the main thread writes its last message and exits: the
+  /// --timeout backstop then stays quiet. If the backstop fired first, it is
+  /// ending the process; wait for that rather than write a second message.
+  static func claimExit() {
+    let (_, owner) = exitClaimed.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
+    if owner == 2 {
+      while true { pause() }
+    }
+  }
+
   /// Writes `message` to standard error and ends the process with `status`
   /// (`_exit(2)`: no flushing, no handlers) after `delay`, from a Dispatch
   /// timer on another thread — whatever the main thread is doing then.
@@ -235,6 +253,10 @@ extension Platform {
     let (seconds, attoseconds) = delay.components
     let nanoseconds = seconds > Int64(Int.max / 1_000_000_000 - 1) ? Int.max : Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
     DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+      // The main thread may be exiting already (slowly: a sanitizer's exit, a
+      // loaded machine): then it has written its own last message.
+      guard exitClaimed.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing).exchanged
+      else { return }
       var text = message
       text.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
       _exit(status)

@@ -236,7 +236,7 @@ final class Searcher {
     let cause: String
     switch error.code {
     case -47: cause = "exceeded PCRE's backtracking limit"
-    case -52: cause = "exceeded PCRE's nested backtracking limit"
+    case -53: cause = "exceeded PCRE's nested backtracking limit"  // PCRE2_ERROR_DEPTHLIMIT
     case -63: cause = "exceeded PCRE's heap limit"
     case -46: cause = "exhausted PCRE JIT stack"
     case -48: cause = "memory exhausted"

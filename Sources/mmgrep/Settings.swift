@@ -230,14 +230,17 @@ struct Settings {
     // grep -P starts each subject after bytes that cannot begin a character
     // (grep -F has no such rule: it is not PCRE2).
     if !command.fixedStrings { options.insert(.skipsInvalidLineStart) }
+    let limits = try Self.limits(command)
+    // PCRE2's JIT ignores the depth and heap limits: with either one, match with the interpreter.
+    let jit = command.depthLimit == nil && command.heapLimit == nil
     do {
       if selectsNothing {
         // grep exits before compiling, so a bad pattern is not reported.
         pattern = try Pattern(bytes: [], options: [.utf])
       } else if patterns.count == 1 {
-        pattern = try Pattern(bytes: patterns[0], options: options, limits: Self.limits)
+        pattern = try Pattern(bytes: patterns[0], options: options, limits: limits, jit: jit)
       } else {
-        pattern = try Pattern(anyOf: patterns, options: options, limits: Self.limits)
+        pattern = try Pattern(anyOf: patterns, options: options, limits: limits, jit: jit)
       }
     } catch {
       throw Failure(message: error.message)
@@ -248,7 +251,6 @@ struct Settings {
   /// PCRE2's default limits, except the JIT stack: grep doubles it whenever a
   /// line needs more (deep backtracking over a long line), so mmgrep lets it
   /// grow to 1 GiB (reserved only when a line needs it).
-  static let limits = Pattern.Limits(jitStackSize: 1 << 30)
 
   /// One regular expression for `grep -F -w` with several strings: each
   /// string escaped, longest first (grep -F reports leftmost-longest), between
@@ -306,6 +308,23 @@ struct Settings {
   /// Splits at `\n` (a pattern with newlines is several patterns, as in grep).
   static func split(_ bytes: [UInt8]) -> [[UInt8]] {
     bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+  }
+
+  /// --match-limit, --depth-limit and --heap-limit: PCRE2's limits for each
+  /// match attempt (`nil` keeps PCRE2's default), and a JIT stack that may
+  /// grow to 1 GiB (as GNU grep's).
+  static func limits(_ command: MMGrep) throws(Failure) -> Pattern.Limits {
+    func limit(_ value: String?, _ what: String) throws(Failure) -> UInt32? {
+      guard let value else { return nil }
+      guard value.first != "-", value.first != "+", let number = number(value), number > 0 else {
+        throw Failure(message: "\(value): invalid \(what) (a whole number, at least 1)")
+      }
+      return UInt32(clamping: number)
+    }
+    return Pattern.Limits(matchLimit: try limit(command.matchLimit, "match limit"),
+                          depthLimit: try limit(command.depthLimit, "depth limit"),
+                          heapLimitKiB: try limit(command.heapLimit, "heap limit"),
+                          jitStackSize: 1 << 30)
   }
 
   /// grep's number syntax (`xstrtoimax`): leading white space, an optional

@@ -271,7 +271,12 @@ enum ZeroCopyScenario {
     try check(count == 16_384 && lineCount == 16_384 && parallelCount == 16_384 && lines == 16_384,
               "counts \(count) \(lineCount) \(parallelCount) \(lines)")
     try check(last == 16_776_193, "last line \(last)")
-    try check(after - before < 16 * 1024, "RssAnon grew from \(before) KiB to \(after) KiB")
+    // Under a sanitizer RssAnon grows by design (ASan's quarantine keeps freed
+    // memory, TSan's shadow covers the mapping's pages as they are read); the
+    // counts still hold.
+    if reliabilitySanitizer == nil {
+      try check(after - before < 16 * 1024, "RssAnon grew from \(before) KiB to \(after) KiB")
+    }
     report("RssAnon \(before) KiB -> \(after) KiB")
   }
 }

@@ -2,7 +2,10 @@ import ByteBuffer
 @testable import RegexSearch
 import Testing
 
-/// Inputs found by `scripts/fuzz.sh` (Fuzz/Sources/FuzzRegex), replayed.
+/// Inputs found by `scripts/fuzz.sh` (Fuzz/Sources/FuzzRegex), replayed. The
+/// base64 inputs quoted below are in FuzzRegex's first layout, without the
+/// mode and range bytes; their copies in Fuzz/Corpus/FuzzRegex (`regression-*`)
+/// have two zero bytes inserted after the first two.
 @Suite("Reliability: regex fuzz regressions")
 struct ReliabilityRegexFuzzRegressionTests {
   /// FuzzRegex crash-68907f59 (input `GQAAAAABAAqf`): the empty pattern with
@@ -58,5 +61,102 @@ struct ReliabilityRegexFuzzRegressionTests {
     // maxReplacements counts the same matches.
     #expect(try utf.replacing(in: [0x41, 0x00, 0xB8, 0x00], with: "-", maxReplacements: 3).withUnsafeBytes { Array($0) }
       == [0x2D, 0x41, 0x2D, 0x2D, 0xB8, 0x00])
+  }
+}
+
+/// FuzzRegex crash-1961c21b (the `regression-binary-nul-after-range` seed):
+/// binary detection over a range whose last line's read reaches past the
+/// range's end, to a NUL there. grep's rule makes that line binary whether or
+/// not it is selected, but the scan looked past the range only for lines it
+/// had selected: `[0-9][a-f]{2}` with `.wholeLines` selects no line of
+/// 4..<22, and the search reported no binary data, while the inverted search
+/// (which selects the last line) reported it at 18. A scan that checks ahead
+/// (no prefilter, no fast path) looked up to a window past the range and could
+/// report binary data that starts after the range.
+@Suite("Reliability: binary detection at a range's end")
+struct ReliabilityBinaryRangeEndTests {
+  // Lines: "0ab" 0, "9ff x" 4, "nothing" 10, "1fg" 18, "" 22, "2cd\0" 23, "3ee" 28.
+  let subject = Array("0ab\n9ff x\nnothing\n1fg\n\n2cd\u{0}\n3ee\n".utf8)
+
+  @Test("the range's last line is binary when its read holds a NUL past the range", arguments: [1, 2, 3])
+  func nulPastTheRangeInTheLastRead(parallelism: Int) throws {
+    let pattern = try Pattern("[0-9][a-f]{2}", options: .wholeLines)
+    let buffer = HeapByteBuffer(subject, readOnly: true)
+    // Reads of 7: "1fg\n" ends at 21, in the read 21..<28, which holds the NUL at 26.
+    let reads7 = BinaryDetection.stopAtNUL(readSize: 7)
+    #expect(try pattern.countMatchingLines(in: buffer, within: 4..<22, parallelism: parallelism, binaryDetection: reads7)
+      == LineCount(selected: 0, binaryOffset: 18))
+    #expect(try pattern.countMatchingLines(in: buffer, within: 4..<22, inverted: true, parallelism: parallelism,
+                                           binaryDetection: reads7)
+      == LineCount(selected: 2, binaryOffset: 18))
+    var lines = pattern.matchingLines(in: buffer, within: 4..<22, firstLineNumber: 2, parallelism: parallelism,
+                                      binaryDetection: reads7).makeIterator()
+    #expect(try lines.next() == nil)
+    #expect(lines.binaryOffset == 18)
+    #expect(lines.nextLineNumber == 4)
+    var inverted = pattern.matchingLines(in: buffer, within: 4..<22, firstLineNumber: 2, inverted: true,
+                                         parallelism: parallelism, binaryDetection: reads7).makeIterator()
+    #expect(try inverted.next() == LineMatch(number: 2, range: 4..<9))
+    #expect(try inverted.next() == LineMatch(number: 3, range: 10..<17))
+    #expect(try inverted.next() == nil)
+    #expect(inverted.binaryOffset == 18)
+    // Reads of 4: "1fg\n" ends in the read 20..<24; the NUL is in a later one.
+    let reads4 = BinaryDetection.stopAtNUL(readSize: 4)
+    #expect(try pattern.countMatchingLines(in: buffer, within: 4..<22, inverted: true, parallelism: parallelism,
+                                           binaryDetection: reads4)
+      == LineCount(selected: 3, binaryOffset: nil))
+    #expect(try pattern.countMatchingLines(in: buffer, within: 4..<22, parallelism: parallelism, binaryDetection: reads4)
+      == LineCount(selected: 0, binaryOffset: nil))
+  }
+
+  @Test("a NUL beyond the last line's read is not binary data of the range")
+  func nulFarPastTheRange() throws {
+    // A lookbehind: no prefilter and no fast path, so the scan checks ahead for NUL.
+    let pattern = try Pattern("(?<![a-z])\\d")
+    #expect(pattern.storage.prefilter == nil)
+    #expect(!pattern.lineFastPath)
+    let bytes = Array("ab1\n7 x\n".utf8) + Array(repeating: UInt8(ascii: "y"), count: 40) + [0x0A, 0x00, 0x0A]
+    let buffer = HeapByteBuffer(bytes, readOnly: true)
+    let reads8 = BinaryDetection.stopAtNUL(readSize: 8)
+    #expect(try pattern.countMatchingLines(in: buffer, within: 0..<8, binaryDetection: reads8)
+      == LineCount(selected: 1, binaryOffset: nil))
+    var lines = pattern.matchingLines(in: buffer, within: 0..<8, binaryDetection: reads8).makeIterator()
+    #expect(try lines.next() == LineMatch(number: 2, range: 4..<7))
+    #expect(try lines.next() == nil)
+    #expect(lines.binaryOffset == nil)
+    #expect(lines.nextLineNumber == 3)
+    // The whole buffer: the NUL's read (48..<56) begins inside the "y" line, so that line starts the binary part.
+    #expect(try pattern.countMatchingLines(in: buffer, binaryDetection: reads8) == LineCount(selected: 1, binaryOffset: 8))
+  }
+}
+
+/// FuzzRegex crash-fed4c109 (the `regression-binary-unterminated-line-number`
+/// seed): `HHHHHHH` with `[.caseInsensitive, .multiline]` over one
+/// unterminated line holding NULs. The line is selected, then found binary,
+/// and the scan steps back to its start, uncounting the lines it passed by
+/// their newlines: the unterminated line has none, so `nextLineNumber` stayed
+/// one too high (2 instead of 1).
+@Suite("Reliability: line numbers after binary data")
+struct ReliabilityBinaryLineNumberTests {
+  @Test("stepping back over an unterminated binary line uncounts it", arguments: [1, 2])
+  func unterminatedBinaryLine(parallelism: Int) throws {
+    let pattern = try Pattern("HHHHHHH", options: [.caseInsensitive, .multiline])
+    let subject = Array("HHHHHHHH".utf8) + [UInt8](repeating: 0, count: 15) + [0xF9, 0x00]
+    let buffer = HeapByteBuffer(subject, readOnly: true)
+    for readSize in [1, 64] {
+      var lines = pattern.matchingLines(in: buffer, parallelism: parallelism,
+                                        binaryDetection: .stopAtNUL(readSize: readSize)).makeIterator()
+      #expect(try lines.next() == nil)
+      #expect(lines.binaryOffset == 0)
+      #expect(lines.nextLineNumber == 1)
+    }
+    // After a text line: the binary one is line 2, and the search ends before it.
+    let two = HeapByteBuffer(Array("hhhhhhh\n".utf8) + subject, readOnly: true)
+    var lines = pattern.matchingLines(in: two, parallelism: parallelism,
+                                      binaryDetection: .stopAtNUL(readSize: 8)).makeIterator()
+    #expect(try lines.next() == LineMatch(number: 1, range: 0..<7))
+    #expect(try lines.next() == nil)
+    #expect(lines.binaryOffset == 8)
+    #expect(lines.nextLineNumber == 2)
   }
 }

@@ -76,11 +76,13 @@ enum Reliability {
     return n - 3   // ".", ".." and the directory's own descriptor
   }
 
-  /// The number of lines in /proc/self/maps.
-  static func mappingCount() -> Int {
+  /// The number of lines in /proc/self/maps, or of those that name `path`.
+  static func mappingCount(of path: String? = nil) -> Int {
     guard let maps = try? HeapByteBuffer(contentsOf: "/proc/self/maps"),
-          let n = try? maps.withUnsafeBytes({ $0.filter { $0 == 0x0A }.count }) else { return -1 }
-    return n
+          let text = try? maps.withUnsafeBytes({ String(decoding: $0, as: UTF8.self) }) else { return -1 }
+    let lines = text.split(separator: "\n")
+    guard let path else { return lines.count }
+    return lines.filter { $0.hasSuffix(" " + path) }.count
   }
 
   /// Runs `/usr/bin/env ARGUMENTS...` as a child process and waits for it.

@@ -115,4 +115,62 @@ struct ReliabilityCLITests {
     #expect(result.stderr
       == "mmgrep: (standard input):1: exceeded PCRE's backtracking limit (line skipped; rest of file not searched)\n")
   }
+
+  /// `(a+)+$` against 20 "a"s and a "b" needs about a million steps: within
+  /// PCRE2's default match limit (10,000,000), so the line simply does not
+  /// match. Each of --match-limit, --depth-limit and --heap-limit set low
+  /// makes the same line exceed that limit: reported with file and line, the
+  /// next file searched, exit 2.
+  @Test("--match-limit, --depth-limit and --heap-limit bound a runaway pattern", arguments: [
+    ([String](), 0, ""),
+    (["--match-limit", "1000"], 2,
+     "mmgrep: bad.txt:2: exceeded PCRE's backtracking limit (line skipped; rest of file not searched)\n"),
+    (["--depth-limit=20"], 2,
+     "mmgrep: bad.txt:2: exceeded PCRE's nested backtracking limit (line skipped; rest of file not searched)\n"),
+    (["--heap-limit", "1"], 2,
+     "mmgrep: bad.txt:2: exceeded PCRE's heap limit (line skipped; rest of file not searched)\n"),
+  ])
+  func configurableLimits(options: [String], status: Int32, stderr: String) throws {
+    let directory = try Directory()
+    let bad = "ok 1\n" + String(repeating: "a", count: 20) + "b\nok 3\n"
+    try Data(bad.utf8).write(to: URL(fileURLWithPath: directory.path("bad.txt")))
+    try Data("ok 1\n".utf8).write(to: URL(fileURLWithPath: directory.path("good.txt")))
+    let result = try Self.run(options + ["-n", "^ok|(a+)+$", "bad.txt", "good.txt"], in: directory.url.path, deadline: 60)
+    #expect(!result.signalled)
+    #expect(result.status == status)
+    #expect(result.stderr == stderr)
+    #expect(String(decoding: result.stdout, as: UTF8.self)
+      == (status == 0 ? "bad.txt:1:ok 1\nbad.txt:3:ok 3\ngood.txt:1:ok 1\n" : "bad.txt:1:ok 1\ngood.txt:1:ok 1\n"))
+  }
+
+  @Test("a limit that is not a positive whole number is a usage error", arguments: [
+    (["--match-limit", "0"], "mmgrep: 0: invalid match limit (a whole number, at least 1)\n"),
+    (["--depth-limit", "-5"], "mmgrep: -5: invalid depth limit (a whole number, at least 1)\n"),
+    (["--heap-limit=1k"], "mmgrep: 1k: invalid heap limit (a whole number, at least 1)\n"),
+  ])
+  func invalidLimits(options: [String], stderr: String) throws {
+    let directory = try Directory()
+    try Data("ok\n".utf8).write(to: URL(fileURLWithPath: directory.path("a.txt")))
+    let result = try Self.run(options + ["ok", "a.txt"], in: directory.url.path, deadline: 60)
+    #expect(result.status == 2)
+    #expect(result.stderr == stderr)
+    #expect(result.stdout.isEmpty)
+  }
+
+  /// The limit options share prefixes with grep's --help and --max-count:
+  /// grep's own options keep their abbreviations.
+  @Test("grep's abbreviations still mean grep's options: --ma is --max-count, --he is --help")
+  func abbreviations() throws {
+    let directory = try Directory()
+    try Data("ok 1\nok 2\n".utf8).write(to: URL(fileURLWithPath: directory.path("a.txt")))
+    let maxCount = try Self.run(["--ma", "1", "ok", "a.txt"], in: directory.url.path, deadline: 60)
+    #expect(maxCount.status == 0)
+    #expect(String(decoding: maxCount.stdout, as: UTF8.self) == "ok 1\n")
+    let help = try Self.run(["--he"], in: directory.url.path, deadline: 60)
+    #expect(help.status == 0)
+    #expect(String(decoding: help.stdout, as: UTF8.self).contains("--match-limit <N>"))
+    let depth = try Self.run(["--dep", "1000", "ok", "a.txt"], in: directory.url.path, deadline: 60)
+    #expect(depth.status == 0)   // --depth-limit: the only option starting with "dep"
+    #expect(String(decoding: depth.stdout, as: UTF8.self) == "ok 1\nok 2\n")
+  }
 }

@@ -97,7 +97,14 @@ final class TimeoutCLITests {
 }
 
 extension TimeoutCLITests {
-  @Test("an incremental scan that runs out of time saves where it stopped; the next run goes on from there")
+  /// Why `incrementalScan` cannot run under a sanitizer.
+  static let backstopReason: Comment = """
+    under a sanitizer mmgrep's start and its first 1 MiB batch take about as long as the --timeout backstop \
+    (1 s after the deadline), which then ends the run before the state file is written
+    """
+
+  @Test("an incremental scan that runs out of time saves where it stopped; the next run goes on from there",
+        .disabled(underSanitizer: "address", Self.backstopReason), .disabled(underSanitizer: "thread", Self.backstopReason))
   func incrementalScan() throws {
     // 3 MiB: more than one batch of the follower (1 MiB under --timeout).
     let line = "an ordinary line of text with ERROR in it\n"  // 42 bytes

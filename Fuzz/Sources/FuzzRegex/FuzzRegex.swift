@@ -2,9 +2,17 @@
 // arbitrary bytes through every search API, checking each against the others:
 // bytes vs. HeapByteBuffer vs. MappedByteBuffer subjects, firstMatch vs.
 // matches vs. count (serial and on 2 threads with tiny chunks), matchingLines
-// vs. a per-line oracle, and replacing.
+// vs. a per-line oracle, and replacing. Line searches are also checked over a
+// line-aligned range, with grep's binary-data rule (small reads), on 1-4
+// threads with tiny chunks, and under search budgets (tiny windows), against
+// a model computed here from the per-line oracle.
 //
-// Input layout: [options] [newline/jit/template] [pattern length] pattern... subject...
+// Input layout: [options] [newline/jit/template] [mode] [range] [pattern length] pattern... subject...
+//   mode: bit 0 = the pattern bytes pick tokens of a small grammar (class sequences such as
+//         [a-z]{3}\d, literals, anchors) and the subject bytes map to a small alphabet;
+//         bits 1-3 = the binary-detection read size; bits 4-5 = parallelism - 1;
+//         bits 6-7 = the budget (none, or windows of 1, 7 or 64 bytes)
+//   range: low nibble = lines skipped at the start, high nibble = lines dropped at the end
 
 import ByteBuffer
 import FuzzSupport
@@ -63,7 +71,10 @@ private func checkMatches(_ pattern: Pattern, _ subject: [UInt8], _ buffers: [an
     }
     previous = m.range
   }
-  require(all.count <= subject.count + 1, "\(all.count) matches in \(subject.count) bytes")
+  // At most one empty match per offset, and non-empty ones that do not overlap: one may
+  // start where an empty one is (PCRE2's non-empty retry after an empty match, as
+  // in the regression-match-count-bound seed: 23 matches in 15 bytes).
+  require(all.count <= 2 * subject.count + 1, "\(all.count) matches in \(subject.count) bytes")
 
   if let first = run("firstMatch(in: bytes)", { () throws(RegexError) in try pattern.firstMatch(in: subject) }) {
     require(first == all.first, "firstMatch \(String(describing: first)) but matches starts with \(String(describing: all.first))")
@@ -172,17 +183,264 @@ private func checkReplace(_ pattern: Pattern, _ subject: [UInt8], _ buffers: [an
   }
 }
 
+/// Tokens of the grammar mode: what the class-sequence and literal prefilters
+/// understand (ASCII classes with counts, literals, anchors), and a few things
+/// that make them give up (groups, alternation, `.`, negated classes, NUL).
+private let grammarTokens = [
+  "[a-z]", "[0-9]", "\\d", "\\w", "\\s", "\\.", "[A-Fa-f0-9]", "[abk]", "{3}", "{2,4}", "{0,2}", "+", "*", "?",
+  "{1}", "a", "b", "k", "0", "9", "-", ":", " ", "^", "$", "\\b", "\\B", "[^a]", ".", "|", "(", ")", "(?:", "\\h",
+  "\\v", "[\\x00-\\x09]", "\\x00", "(?i)", "{12}", "\\S", "\\D", "[[:alpha:]]", "\\n", "[a\\n]", "\\Q.\\E", "{5}",
+]
+
+/// The subject alphabet of the grammar mode (bytes 0xF0 and up stay as they are,
+/// so invalid UTF-8 still occurs).
+private let grammarAlphabet = Array("ab09k.:- \n\u{0}AKz_\r\tx".utf8)
+
+/// grep's binary-data rule as a plain model: where the binary part of the
+/// lines `inRange` (absolute ranges, without their newlines) of a search over
+/// `range` starts, or `nil`. A line is text when no NUL lies from the range's
+/// start up to the end of the read (`readSize` bytes, aligned to offset 0 of
+/// the whole subject, so it may reach past the range) that holds the line's
+/// end: its newline, or the subject's last byte.
+private func binaryStart(_ subject: [UInt8], range: Range<Int>, lines inRange: [Range<Int>], readSize: Int) -> Int? {
+  guard let nul = subject[range.lowerBound...].firstIndex(of: 0) else { return nil }
+  for line in inRange {
+    let end = min(line.upperBound, subject.count - 1)
+    let readEnd = min(subject.count, (end / readSize + 1) * readSize)
+    if nul < readEnd { return line.lowerBound }
+  }
+  return nil
+}
+
+/// The line-aligned range the range byte picks: `skip` lines off the start,
+/// `drop` lines off the end.
+private func lineRange(_ subject: [UInt8], _ selector: UInt8) -> Range<Int> {
+  let all = lines(subject)
+  let skip = Int(selector & 15) % (all.count + 1)
+  let drop = Int(selector >> 4) % (all.count - skip + 1)
+  let lower = skip < all.count ? all[skip].lowerBound : subject.count
+  let kept = all.count - skip - drop
+  // The end of the last kept line, with its newline when it has one.
+  let upper = kept > 0 ? min(all[skip + kept - 1].upperBound + 1, subject.count) : lower
+  return lower..<upper
+}
+
+/// Line searches over `range` with binary detection, parallelism, tiny chunks
+/// and budgets, against the per-line oracle and the binary rule's model.
+private func checkLineRanges(_ pattern: Pattern, _ subject: [UInt8], _ buffers: [any MutableByteBuffer],
+                             chunk: Int, range: Range<Int>, readSize: Int, parallelism: Int, window: Int?) {
+  let firstNumber = 5
+  let inRange = lines(Array(subject[range])).map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }
+  var matching: [Bool] = []
+  for line in inRange {
+    guard let hit = run("firstMatch(in: line)", { () throws(RegexError) in try pattern.firstMatch(in: Array(subject[line])) })
+    else { return }
+    matching.append(hit != nil)
+  }
+  let binary = binaryStart(subject, range: range, lines: inRange, readSize: readSize)
+  let textLines = inRange.indices.filter { binary == nil || inRange[$0].lowerBound < binary! }
+  let detection = BinaryDetection.stopAtNUL(readSize: readSize)
+  for inverted in [false, true] {
+    let want = inRange.indices.filter { matching[$0] != inverted }.map { LineMatch(number: $0 + firstNumber, range: inRange[$0]) }
+    let wantText = want.filter { binary == nil || $0.offset < binary! }
+    let what = "range \(range), inverted \(inverted), reads of \(readSize), \(parallelism) threads, chunks of \(chunk)"
+    for buffer in buffers {
+      let kind = "\(type(of: buffer))"
+      // Internal entry point: tiny chunks, so the parallel path splits small subjects.
+      let sequence = LineSequence(pattern: pattern, source: .buffer(buffer), inverted: inverted, parallelism: parallelism,
+                                  chunkSize: chunk, range: range, firstLineNumber: firstNumber, binaryReadSize: readSize)
+      var iterator = sequence.makeIterator()
+      var got: [LineMatch] = []
+      var failed = false
+      while true {
+        guard let line = run("LineSequence.next (\(what))", { () throws(RegexError) in try iterator.next() }) else {
+          failed = true
+          break
+        }
+        guard let line else { break }
+        got.append(line)
+        require(got.count <= want.count, "\(kind) \(what): more lines than the oracle's \(want.count)")
+      }
+      if !failed {
+        require(got == wantText, "\(kind) \(what): lines \(got.map(\.number)) but the model's \(wantText.map(\.number))")
+        require(iterator.binaryOffset == binary,
+                "\(kind) \(what): binaryOffset \(String(describing: iterator.binaryOffset)) but the model's \(String(describing: binary))")
+        require(iterator.nextLineNumber == firstNumber + textLines.count,
+                "\(kind) \(what): nextLineNumber \(iterator.nextLineNumber) but \(firstNumber + textLines.count)")
+      }
+      // Public API: the same lines, counts and binary offset.
+      if let lines = run("matchingLines(within:binaryDetection:)", { () throws(RegexError) in
+        try pattern.matchingLines(in: buffer, within: range, firstLineNumber: firstNumber, inverted: inverted,
+                                  parallelism: parallelism, binaryDetection: detection).collect()
+      }) {
+        require(lines == wantText, "\(kind) public matchingLines \(what): \(lines.map(\.number)) but \(wantText.map(\.number))")
+      }
+      if let count = run("countMatchingLines(within:binaryDetection:)", { () throws(RegexError) in
+        try pattern.countMatchingLines(in: buffer, within: range, inverted: inverted, parallelism: parallelism,
+                                       binaryDetection: detection)
+      }) {
+        require(count == LineCount(selected: wantText.count, binaryOffset: binary),
+                "\(kind) countMatchingLines \(what): \(count) but \(wantText.count) lines, binary at \(String(describing: binary))")
+      }
+      if let count = run("countLines(chunkSize:)", { () throws(RegexError) in
+        try pattern.countLines(in: .buffer(buffer), inverted: inverted, parallelism: parallelism, chunkSize: chunk,
+                               range: range, binaryReadSize: readSize)
+      }) {
+        require(count == LineCount(selected: wantText.count, binaryOffset: binary),
+                "\(kind) countLines \(what): \(count) but \(wantText.count) lines, binary at \(String(describing: binary))")
+      }
+      // Without binary detection: every line of the range.
+      if let count = run("countMatchingLines(within:)", { () throws(RegexError) in
+        try pattern.countMatchingLines(in: buffer, within: range, inverted: inverted, parallelism: parallelism)
+      }) {
+        require(count == want.count, "\(kind) countMatchingLines(within:) \(what): \(count) but \(want.count)")
+      }
+      if let window {
+        checkBudgeted(pattern, buffer, range: range, inverted: inverted, parallelism: parallelism, window: window,
+                      want: want, wantText: wantText, binary: binary, detection: detection, firstNumber: firstNumber,
+                      what: "\(kind) \(what), budget windows of \(window)")
+      }
+    }
+  }
+}
+
+/// Budgeted line searches: what they deliver before the budget runs out is
+/// exactly the oracle's lines before the reported offset, a line start.
+private func checkBudgeted(_ pattern: Pattern, _ buffer: any MutableByteBuffer, range: Range<Int>, inverted: Bool,
+                           parallelism: Int, window: Int, want: [LineMatch], wantText: [LineMatch], binary: Int?,
+                           detection: BinaryDetection, firstNumber: Int, what: String) {
+  for byteLimit in [window, 3 * window + 1, Int.max / 2] {
+    var budget = SearchBudget(byteLimit: byteLimit)
+    budget.maximumWindow = window
+    for (withBinary, expected) in [(false, want), (true, wantText)] {
+      let sequence = pattern.matchingLines(in: buffer, within: range, firstLineNumber: firstNumber, inverted: inverted,
+                                           parallelism: parallelism, binaryDetection: withBinary ? detection : .none,
+                                           budget: budget)
+      var iterator = sequence.makeIterator()
+      var got: [LineMatch] = []
+      var stop: Int? = nil
+      loop: while true {
+        do {
+          guard let line = try iterator.next() else { break }
+          got.append(line)
+          require(got.count <= expected.count, "\(what): more lines than the oracle's \(expected.count)")
+        } catch {
+          if error.kind == .budgetExceeded {
+            stop = error.offset
+            require(stop != nil, "\(what): budgetExceeded without an offset")
+            // Calling next() again throws again.
+            do {
+              _ = try iterator.next()
+              require(false, "\(what): next() after budgetExceeded did not throw")
+            } catch {
+              require(error.kind == .budgetExceeded, "\(what): next() after budgetExceeded threw \(error)")
+            }
+          } else {
+            require(isAcceptedMatchError(error), "\(what): unexpected error \(error)")
+            return
+          }
+          break loop
+        }
+      }
+      if let stop {
+        require(range.contains(stop) || stop == range.upperBound, "\(what): budget offset \(stop) outside \(range)")
+        require(stop == range.lowerBound || buffer[stop - 1] == 0x0A, "\(what): budget offset \(stop) is not a line start")
+        let before = expected.filter { $0.offset < stop }
+        require(got == before, "\(what), binary \(withBinary), limit \(byteLimit): lines \(got.map(\.number)) "
+                + "before offset \(stop) but the oracle's \(before.map(\.number))")
+      } else {
+        require(got == expected, "\(what), binary \(withBinary), limit \(byteLimit): lines \(got.map(\.number)) "
+                + "but the oracle's \(expected.map(\.number))")
+      }
+      // The budgeted count agrees with what the iterator delivered.
+      do {
+        let count = try pattern.countMatchingLines(in: buffer, within: range, inverted: inverted,
+                                                   parallelism: parallelism,
+                                                   binaryDetection: withBinary ? detection : .none, budget: budget)
+        require(count.selected == expected.count, "\(what), binary \(withBinary): count \(count) but \(expected.count)")
+        require(count.binaryOffset == (withBinary ? binary : nil),
+                "\(what), binary \(withBinary): count's binaryOffset \(String(describing: count.binaryOffset))")
+      } catch {
+        if error.kind == .budgetExceeded {
+          let offset = error.offset ?? -1
+          require(error.partialCount == expected.filter { $0.offset < offset }.count,
+                  "\(what), binary \(withBinary): partialCount \(String(describing: error.partialCount)) at \(offset) "
+                  + "but \(expected.filter { $0.offset < offset }.count) lines start before it")
+        } else {
+          require(isAcceptedMatchError(error), "\(what): budgeted count threw \(error)")
+        }
+      }
+    }
+  }
+}
+
+/// Budgeted match searches: the matches found before the budget ran out are
+/// the plain search's matches that start before the reported offset, and
+/// perhaps an empty match at it (a `\G` pattern checks the budget before each
+/// match: after an empty match at the offset, the search resumes there with
+/// the non-empty retry; the `regression-budget-empty-match-at-offset` seed).
+private func checkBudgetedMatches(_ pattern: Pattern, _ subject: [UInt8], _ buffer: any MutableByteBuffer, window: Int) {
+  guard let all = run("matches(in: bytes)", { () throws(RegexError) in try pattern.matches(in: subject).collect() })
+  else { return }
+  for byteLimit in [window, 5 * window + 3, Int.max / 2] {
+    var budget = SearchBudget(byteLimit: byteLimit)
+    budget.maximumWindow = window
+    var iterator = pattern.matches(in: buffer, budget: budget).makeIterator()
+    var got: [Match] = []
+    var stop: Int? = nil
+    while true {
+      do {
+        guard let m = try iterator.next() else { break }
+        got.append(m)
+        require(got.count <= all.count, "budgeted matches (windows of \(window)): more than the \(all.count) of the plain search")
+      } catch {
+        if error.kind == .budgetExceeded { stop = error.offset ?? -1 } else {
+          require(isAcceptedMatchError(error), "budgeted matches threw \(error)")
+          return
+        }
+        break
+      }
+    }
+    let want = stop.map { s in all.filter { $0.range.lowerBound < s } } ?? all
+    let emptyAtStop = stop.map { s in all.filter { $0.range == s..<s } } ?? []
+    require(got == want || got == want + emptyAtStop, "budgeted matches (windows of \(window), limit \(byteLimit), stopped at \(String(describing: stop))): "
+            + "\(got.map(\.range)) but \(want.map(\.range))")
+    do {
+      let n = try pattern.count(in: buffer, budget: budget)
+      require(n == all.count, "budgeted count \(n) but \(all.count) matches")
+    } catch {
+      if error.kind == .budgetExceeded {
+        let s = error.offset ?? -1
+        let before = all.filter { $0.range.lowerBound < s }.count
+        let emptyAtStop = all.filter { $0.range == s..<s }.count
+        require(error.partialCount == before || error.partialCount == before + emptyAtStop, "budgeted count: partialCount \(String(describing: error.partialCount)) at \(s) but \(before)")
+      } else {
+        require(isAcceptedMatchError(error), "budgeted count threw \(error)")
+      }
+    }
+  }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRegex(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   var input = FuzzInput(data, size)
   let options = Pattern.Options(rawValue: UInt32(input.byte()))
   let control = input.byte()
+  let mode = input.byte()
+  let rangeSelector = input.byte()
   let newline: Pattern.Newline = [.lf, .cr, .crlf, .anyCRLF, .any][Int(control & 7) % 5]
   let jit = control & 8 == 0
   let template = templates[Int(control >> 4) % templates.count]
-  let patternBytes = input.slice(limit: 64)
-  let subject = input.rest()
+  var patternBytes = input.slice(limit: 64)
+  var subject = input.rest()
   let chunk = 1 + Int(control >> 4)
+  if mode & 1 == 1 {
+    patternBytes = patternBytes.flatMap { Array(grammarTokens[Int($0) % grammarTokens.count].utf8) }
+    subject = subject.map { $0 >= 0xF0 ? $0 : grammarAlphabet[Int($0) % grammarAlphabet.count] }
+  }
+  let readSize = [1, 2, 3, 4, 7, 8, 16, 64][Int(mode >> 1) & 7]
+  let parallelism = 1 + Int(mode >> 4) & 3
+  let window: Int? = [nil, 1, 7, 64][Int(mode >> 6)]
 
   let pattern: Pattern
   do {
@@ -201,6 +459,9 @@ public func fuzzRegex(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   }
   checkMatches(pattern, subject, buffers, chunk: chunk)
   checkLines(pattern, subject, buffers, chunk: chunk)
+  checkLineRanges(pattern, subject, buffers, chunk: chunk, range: lineRange(subject, rangeSelector), readSize: readSize,
+                  parallelism: parallelism, window: window)
+  if let window { checkBudgetedMatches(pattern, subject, buffers[buffers.count - 1], window: window) }
   checkReplace(pattern, subject, buffers, template: template)
   for buffer in buffers { try? buffer.close() }
   return 0

@@ -16,7 +16,13 @@ public enum Outcome: Equatable, CustomStringConvertible {
   /// - Parameter body: The operation.
   public init(_ body: () throws(ByteBufferError) -> some Any) {
     do {
-      self = .value(String(describing: try body()))
+      let value = try body()
+      if let bytes = value as? [UInt8], bytes.count > 256 {
+        // Large reads: a digest, not megabytes of text per step.
+        self = .value(bytes.withUnsafeBytes { digest(of: $0) })
+      } else {
+        self = .value(String(describing: value))
+      }
     } catch {
       self = .error(error.comparable)
     }
@@ -28,6 +34,28 @@ public enum Outcome: Equatable, CustomStringConvertible {
     case .error(let error): return "threw \(error)"
     }
   }
+}
+
+/// Describes `bytes` by their count, an FNV-1a digest (of 8-byte words, then
+/// the bytes left) and their first 32 bytes. The loop reads words from raw
+/// memory: iterating an `Array` in these unoptimised, instrumented builds
+/// allocated for each element, and describing 16 MiB took longer than
+/// libFuzzer's timeout (the `regression-huge-heap-resize` seed).
+///
+/// - Parameter bytes: The bytes.
+/// - Returns: The description.
+public func digest(of bytes: UnsafeRawBufferPointer) -> String {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  var offset = 0
+  while offset + 8 <= bytes.count {
+    hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+    offset += 8
+  }
+  while offset < bytes.count {
+    hash = (hash ^ UInt64(bytes[offset])) &* 0x100_0000_01b3
+    offset += 1
+  }
+  return "\(bytes.count) bytes, FNV-1a \(hash), first \(Array(bytes.prefix(32)))"
 }
 
 extension ByteBufferError {

@@ -148,6 +148,13 @@ int csg_next_line(const csg_literals *literals, const csg_classes *classes, cons
                   size_t end, size_t limit, size_t checked, int stop, int count_newlines, csg_line_hit *hit,
                   const void **fault);
 
+/// Tells ThreadSanitizer that what this thread did so far happens before what
+/// a thread does after csg_sync_acquire(tag) (sync.c: no-ops without TSan).
+/// Call both inside one Mutex's critical section, with the Mutex's owner as tag.
+void csg_sync_release(const void *tag);
+/// The other end of csg_sync_release.
+void csg_sync_acquire(const void *tag);
+
 #ifdef __cplusplus
 }
 #endif

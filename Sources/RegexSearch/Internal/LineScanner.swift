@@ -33,7 +33,10 @@
 /// reaches past the checked bytes waits (`pending`) until the scan has checked
 /// that far — or until binary data shows it was the last text — so nothing is
 /// read twice from memory. Whatever the scan passed without checking is
-/// checked at the end, so a NUL anywhere in the range is found.
+/// checked at the end, so a NUL anywhere in the range is found — and, past the
+/// range's end, up to the end of the read that holds the range's last line
+/// (`readLimit`), whether or not that line is selected: a NUL there makes the
+/// line binary, and nothing further than that read is looked at.
 struct LineScanner {
   /// The start of the next line to examine (absolute).
   var position: Int
@@ -51,6 +54,10 @@ struct LineScanner {
   let binaryReadSize: Int?
   /// The start of the range (a line start).
   let rangeStart: Int
+  /// The end of the range as given.
+  let rangeEnd: Int
+  /// How far binary detection looks for NUL (see `readLimit(_:pattern:)`), once known.
+  private var knownReadLimit: Int?
   /// Where the whole search began (a line start at or before `rangeStart`):
   /// the binary part may start there at the earliest, when the range is one
   /// window of a longer search.
@@ -87,6 +94,7 @@ struct LineScanner {
     useFastPath = fastPath
     self.binaryReadSize = binaryReadSize
     rangeStart = range.lowerBound
+    rangeEnd = range.upperBound
     self.binaryOrigin = min(binaryOrigin ?? range.lowerBound, range.lowerBound)
     verified = range.lowerBound
   }
@@ -110,7 +118,7 @@ struct LineScanner {
     // A NUL the scan passed without checking still makes the rest binary; the
     // lines still waiting need their reads checked, past the range if need be.
     let text = pattern.source
-    let through = max(end, pending[pendingHead...].map(\.readEnd).max() ?? end)
+    let through = max(end, try readLimit(memory, pattern: text), pending[pendingHead...].map(\.readEnd).max() ?? end)
     if binaryOffset == nil, verified < through {
       if let nul = try memory.firstIndex(of: 0, in: verified..<through, pattern: text) {
         try detectBinary(at: nul, memory, pattern: text)
@@ -416,13 +424,26 @@ struct LineScanner {
   /// when that found binary data (the text part then ends).
   private mutating func checkAhead(_ memory: Memory, pattern: String) throws(RegexError) -> Bool {
     guard binaryReadSize != nil, binaryOffset == nil, verified < position + Self.window / 2 else { return true }
-    let through = min(memory.count, max(verified, position) + Self.window)
+    let through = min(try readLimit(memory, pattern: pattern), max(verified, position) + Self.window)
+    if through <= verified { return true }
     if let nul = try memory.firstIndex(of: 0, in: verified..<through, pattern: pattern) {
       try detectBinary(at: nul, memory, pattern: pattern)
       return false
     }
     verified = through
     return true
+  }
+
+  /// The end of the read that holds the range's last line's end (its `"\n"`,
+  /// or the range's end when it has none): every line of the range is text
+  /// when no NUL lies before it, and a NUL at or after it never makes one binary.
+  private mutating func readLimit(_ memory: Memory, pattern: String) throws(RegexError) -> Int {
+    if let knownReadLimit { return knownReadLimit }
+    guard let readSize = binaryReadSize, rangeEnd > rangeStart else { return rangeEnd }
+    let terminated = try memory.byte(at: rangeEnd - 1, pattern: pattern) == 0x0A
+    let limit = max(rangeEnd, Self.readEnd(of: terminated ? rangeEnd - 1 : rangeEnd, readSize: readSize, count: memory.count))
+    knownReadLimit = limit
+    return limit
   }
 
   /// The end of the read that holds a line ending at `lineEnd` (its `"\n"`,
@@ -481,7 +502,12 @@ struct LineScanner {
     }
     binaryOffset = start
     if position > start {
-      if numbersLines { lineNumber -= try memory.occurrences(of: 0x0A, in: start..<position, pattern: pattern) }
+      if numbersLines {
+        var passed = try memory.occurrences(of: 0x0A, in: start..<position, pattern: pattern)
+        // The scan may have passed an unterminated last line: a line without a "\n".
+        if try memory.byte(at: position - 1, pattern: pattern) != 0x0A { passed += 1 }
+        lineNumber -= passed
+      }
       position = start
     }
     end = min(end, start)

@@ -1,3 +1,4 @@
+import CScanGuard
 import Synchronization
 
 /// What a `Pattern` shares between its copies and threads: the compiled code
@@ -62,15 +63,33 @@ final class PatternStorage: Sendable {
 
   /// Takes a scratch space from the pool, or makes one.
   func acquire() -> PCRE2Scratch {
-    if let s = pool.withLock({ $0.popLast() }) { return s }
+    let tag = poolTag
+    if let s = pool.withLock({ (pool) -> PCRE2Scratch? in
+      csg_sync_acquire(tag)
+      defer { csg_sync_release(tag) }
+      return pool.popLast()
+    }) {
+      return s
+    }
     return PCRE2Scratch(code: code, limits: limits)
   }
 
   /// Returns a scratch space to the pool (which keeps a few).
   func release(_ scratch: PCRE2Scratch) {
     scratch.setOffsetLimit(nil)
-    pool.withLock { if $0.count < 16 { $0.append(scratch) } }
+    let tag = poolTag
+    pool.withLock { (pool) in
+      csg_sync_acquire(tag)
+      defer { csg_sync_release(tag) }
+      if pool.count < 16 { pool.append(scratch) }
+    }
   }
+
+  /// The pool's address, which orders its critical sections for
+  /// ThreadSanitizer (`csg_sync_acquire`): a contended `Mutex` is handed over
+  /// by a futex TSan cannot see, and a scratch space written on one thread and
+  /// taken from the pool on another looked like a race.
+  private var poolTag: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
 
   /// Runs `body` with a pooled scratch space.
   func withScratch<R>(_ body: (PCRE2Scratch) throws(RegexError) -> R) throws(RegexError) -> R {
