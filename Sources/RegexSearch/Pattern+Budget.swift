@@ -329,9 +329,12 @@ struct MatchBudgetState {
 
   init(_ budget: SearchBudget) { meter = BudgetMeter(budget) }
 
-  /// Ends the current window: the next starts past it (or past the last match).
-  mutating func closeWindow() {
-    position = max(windowEnd, lastEnd)
+  /// Ends the current window: the next starts past it, past the last match,
+  /// or at `resume`, where the serial loop would attempt next (after an empty
+  /// match it moves one character on, past stray UTF-8 continuation bytes: a
+  /// fresh start at the window's end could match where it never attempts).
+  mutating func closeWindow(resume: Int = 0) {
+    position = max(windowEnd, lastEnd, resume)
     cursor = nil
     meter.endWindow()
   }
@@ -382,7 +385,7 @@ extension MatchSequence.Iterator {
         }
         var cursor = state.cursor!
         if let limit = state.startLimit, cursor.position > limit {
-          state.closeWindow()
+          state.closeWindow(resume: cursor.position)
           continue
         }
         scratch.setOffsetLimit(state.startLimit)
@@ -393,7 +396,7 @@ extension MatchSequence.Iterator {
             state.finished = true
             return nil
           }
-          state.closeWindow()
+          state.closeWindow(resume: cursor.position)
           continue
         }
         if let limit = state.startLimit, scratch.matchStart > limit {

@@ -29,6 +29,33 @@ struct ReliabilityRegexFuzzRegressionTests {
     }
   }
 
+  /// FuzzRegex crash-71c0378e (`FUZZ_SEED=1 FUZZ_RUNS=4000`, the CI run): the
+  /// same empty pattern over 65 bytes with stray bytes 0x8D, 0xF8 and 0x9F,
+  /// searched with a budget in windows of 1 byte, found more matches than the
+  /// plain search: a window starting after "\n" right before a stray 0x9F
+  /// started a fresh search there and matched the empty string at 0x9F, where
+  /// the serial loop (after its empty match at the "\n") never attempts. Fixed:
+  /// the next window starts where the serial loop would attempt next.
+  @Test("budgeted matches in tiny windows equal the plain matches around invalid UTF-8", arguments: [1, 2, 7, 64])
+  func budgetedEmptyMatchesInvalidUTF8(window: Int) throws {
+    let pattern = try Pattern("", options: [.caseInsensitive, .extended, .utf])
+    var crash = [UInt8](repeating: 0, count: 65)
+    crash[7] = 0x8D
+    crash[21] = 0xF8
+    crash[61] = 0x01
+    crash[63] = 0x0A
+    crash[64] = 0x9F
+    for subject in [[0x00, 0x00, 0x01, 0x00, 0x0A, 0x9F], crash] {
+      let plain = try pattern.matches(in: subject).collect().map(\.range)
+      var budget = SearchBudget(byteLimit: Int.max / 2)
+      budget.maximumWindow = window
+      let buffer = HeapByteBuffer(subject)
+      let budgeted = try pattern.matches(in: buffer, budget: budget).collect().map(\.range)
+      #expect(budgeted == plain)
+      #expect(!plain.contains(subject.count - 1..<subject.count - 1))  // none at the stray 0x9F
+    }
+  }
+
   /// FuzzRegex crash-450d251b: deleting every match (an empty template)
   /// must remove exactly the bytes `matches(in:)` reports. The pattern is
   /// `(?:|\0\x08\x08\0\x08|\0)` (raw bytes), so after each empty match the
