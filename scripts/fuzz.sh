@@ -4,6 +4,8 @@
 #
 #   scripts/fuzz.sh [SECONDS]            run every target
 #   FUZZ_TARGETS=FuzzRegex scripts/fuzz.sh 300
+#   FUZZ_SEED=1 FUZZ_RUNS=4000 scripts/fuzz.sh   a fixed number of inputs from a fixed
+#                                        seed: the same run on every machine (what CI does)
 #   Fuzz/.build-fuzz/debug/FuzzRegex CRASH_FILE    replay one input (after a build)
 #
 # New interesting inputs go to Fuzz/.corpus/<target>/ (not committed); crashes are
@@ -14,6 +16,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_EACH=${1:-60}
 TARGETS=${FUZZ_TARGETS:-"FuzzRegex FuzzBuffers"}
+EXTRA=()
+if [ -n "${FUZZ_SEED:-}" ]; then EXTRA+=(-seed="$FUZZ_SEED"); fi
+if [ -n "${FUZZ_RUNS:-}" ]; then EXTRA+=(-runs="$FUZZ_RUNS"); fi
 SCRATCH=${FUZZ_SCRATCH:-Fuzz/.build-fuzz}
 
 scripts/ensure-deps.sh
@@ -48,11 +53,11 @@ for target in $TARGETS; do
   esac
   work="Fuzz/.corpus/$target"
   mkdir -p "$work"
-  echo "== $target for ${SECONDS_EACH}s" >&2
+  echo "== $target for ${SECONDS_EACH}s ${EXTRA[*]}" >&2
   log="Fuzz/artifacts/$target.log"
   if "$BIN/$target" "$work" "Fuzz/Corpus/$target" \
       -max_total_time="$SECONDS_EACH" -max_len=$max_len -timeout=25 -rss_limit_mb=4096 \
-      -print_final_stats=1 -artifact_prefix="Fuzz/artifacts/$target-" >"$log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="Fuzz/artifacts/$target-" ${EXTRA[@]+"${EXTRA[@]}"} >"$log" 2>&1; then
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' "$log" | tr '\n' ' ' >&2
     echo >&2
   else
