@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -69,10 +70,14 @@ int csg_guarded_call(void (*fn)(void *), void *context,
                      const void **fault) {
   csg_install();
   csg_frame frame;
-  frame.lo1 = (const char *)lo1;
-  frame.hi1 = (const char *)lo1 + (lo1 ? len1 : 0);
-  frame.lo2 = (const char *)lo2;
-  frame.hi2 = (const char *)lo2 + (lo2 ? len2 : 0);
+  // Whole 4 KiB pages: vectorised code (PCRE2's JIT, glibc's memchr) makes
+  // aligned 16- to 64-byte loads that start before the range or end after it,
+  // never crossing into another page; a page that holds a byte of a mapping is
+  // that mapping's page, so a fault there is still the guarded file's.
+  frame.lo1 = lo1 ? (const char *)((uintptr_t)lo1 & ~(uintptr_t)4095) : NULL;
+  frame.hi1 = lo1 ? (const char *)(((uintptr_t)lo1 + len1 + 4095) & ~(uintptr_t)4095) : NULL;
+  frame.lo2 = lo2 ? (const char *)((uintptr_t)lo2 & ~(uintptr_t)4095) : NULL;
+  frame.hi2 = lo2 ? (const char *)(((uintptr_t)lo2 + len2 + 4095) & ~(uintptr_t)4095) : NULL;
   frame.fault = NULL;
   csg_frame *volatile outer = csg_current;  // guarded calls may nest
   if (sigsetjmp(frame.env, 0) != 0) {
@@ -85,7 +90,19 @@ int csg_guarded_call(void (*fn)(void *), void *context,
     sigemptyset(&bus);
     sigaddset(&bus, SIGBUS);
     pthread_sigmask(SIG_UNBLOCK, &bus, NULL);
-    if (fault) *fault = frame.fault;
+    if (fault) {
+      // Reported inside the range asked for (the fault may be in its first or last page, outside it).
+      const char *a = (const char *)frame.fault;
+      const char *l1 = (const char *)lo1, *l2 = (const char *)lo2;
+      if (l1 && a >= frame.lo1 && a < frame.hi1) {
+        if (a < l1) a = l1;
+        if (len1 > 0 && a >= l1 + len1) a = l1 + len1 - 1;
+      } else if (l2) {
+        if (a < l2) a = l2;
+        if (len2 > 0 && a >= l2 + len2) a = l2 + len2 - 1;
+      }
+      *fault = a;
+    }
     return CSG_FAULT;
   }
   csg_current = &frame;

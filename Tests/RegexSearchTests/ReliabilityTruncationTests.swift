@@ -139,3 +139,31 @@ struct ReliabilityTruncationTests {
     }
   }
 }
+
+/// Vectorised code reads aligned blocks: PCRE2's JIT and glibc's memchr may
+/// first touch a lost page below a range's start or past its end (in the same
+/// page). The guard covers the whole pages of the range: such a fault is a
+/// `.truncated` error inside the range, not a crash (found by
+/// scripts/faults.py: mmgrep died with SIGBUS in JIT code).
+@Suite("Reliability: aligned reads just outside a range")
+struct ReliabilityAlignedReadTests {
+  @Test("a search of a lost range starting mid-page throws .truncated", arguments: [1, 8, 13, 100, 4090])
+  func unalignedStart(start: Int) throws {
+    let directory = try Reliability.Directory()
+    let path = directory.file("lost.log")
+    try Reliability.writeRepeated(Array("0123456789 ERROR x\n".utf8), times: 1000, to: path)
+    let buffer = try MappedByteBuffer(path: path)
+    #expect(truncate(path, 0) == 0)
+    let range = start..<(start + 300)
+    for pattern in [try Pattern("ERROR"), try Pattern("E"), try Pattern(#"\d{3}x"#)] {
+      do {
+        _ = try pattern.firstMatch(in: buffer, within: range)
+        Issue.record("no error for \(pattern.source)")
+      } catch {
+        #expect(isTruncation(error, path: path, offsets: range), "\(pattern.source): \(error)")
+      }
+      #expect(throws: (any Error).self) { try buffer.find(Array("ERROR".utf8), start: start, end: start + 300) }
+    }
+    try buffer.close()
+  }
+}
