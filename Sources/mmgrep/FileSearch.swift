@@ -283,6 +283,17 @@ struct FileSearch<Buffer: MutableByteBuffer> {
 
   /// `printGroup` for a run that prints none of its lines (`printContextOnly`).
   mutating func printContext(before line: SelectedLine) throws(RegexError) {
+    try printLeadingContext(before: line)
+    pending = settings.after
+    searcher.separatorUsed = true
+    if settings.lineBuffered { output.flush() }
+  }
+
+  // MARK: - Context and lines
+
+  /// The pending trailing context, the `--` separator and the leading context
+  /// (up to `before` lines, not before the last output) of a group that starts with `line`.
+  mutating func printLeadingContext(before line: SelectedLine) throws(RegexError) {
     let start = line.range.lowerBound
     if pending > 0 { try printPending(upTo: start) }
     let floor = lastOut ?? 0
@@ -304,40 +315,13 @@ struct FileSearch<Buffer: MutableByteBuffer> {
       position = end + 1
       number += 1
     }
-    pending = settings.after
-    searcher.separatorUsed = true
-    if settings.lineBuffered { output.flush() }
   }
-
-  // MARK: - Context and lines
 
   /// grep's `prtext` for a group of adjacent selected lines: pending
   /// trailing context, the `--` separator, leading context, then the lines.
   mutating func printGroup(_ lines: some Collection<SelectedLine>) throws(RegexError) {
     guard let firstLine = lines.first else { return }
-    let start = firstLine.range.lowerBound
-    if pending > 0 { try printPending(upTo: start) }
-
-    // Leading context: up to `before` lines, not before the last output.
-    let floor = lastOut ?? 0
-    var first = start
-    var back = 0
-    while back < settings.before && first > floor {
-      let previousNewline = try find(backwardFrom: first - 1, floor: floor)
-      first = previousNewline.map { $0 + 1 } ?? floor
-      back += 1
-    }
-    if settings.contextRequested && searcher.separatorUsed && first != lastOut {
-      printGroupSeparator()
-    }
-    var position = first
-    var number = firstLine.number - back
-    while position < start {
-      let end = try lineEnd(from: position)
-      try printLine(position..<end, number: number, selected: false)
-      position = end + 1
-      number += 1
-    }
+    try printLeadingContext(before: firstLine)
     for line in lines {
       try printLine(line.range, number: line.number, selected: true)
     }
