@@ -32,7 +32,7 @@ export SWIFT_BACKTRACE=enable=no
 # returns NULL as glibc's does, so the library's .system(ENOMEM) path runs
 # instead of ASan aborting the whole run.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-"detect_leaks=0:handle_sigbus=1:allow_user_segv_handler=1:allocator_may_return_null=1"}
-# scripts/tsan.supp: TSan's blind spot for Synchronization.Mutex (the reason is in the file).
+# scripts/tsan.supp: TSan's blind spot for Synchronization.Mutex (the reason is in the file; none at present).
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=0:second_deadlock_stack=1:allocator_may_return_null=1:suppressions=$PWD/scripts/tsan.supp"}
 # Fewer open/map/search/close cycles: each is several times slower under a sanitizer.
 export MBB_RELIABILITY_CYCLES=${MBB_RELIABILITY_CYCLES:-10000}

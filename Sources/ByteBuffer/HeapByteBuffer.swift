@@ -29,6 +29,10 @@ import Synchronization
 /// their order, and so the position each one sees, is unspecified; concurrent
 /// writes to the same bytes race as they would on any shared memory.
 public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
+  /// This object's address, which orders `state`'s critical sections for
+  /// ThreadSanitizer (`withOrderedLock`).
+  var lockTag: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
+
   // @unchecked Sendable: all mutable state lives in `state`, behind a Mutex;
   // the bytes themselves are shared memory, as with a mapping.
 
@@ -124,12 +128,12 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
 
   /// The number of bytes in the buffer (Python: `len(m)`); 0 after `close()`.
   public var count: Int {
-    state.withLock { $0.count }
+    state.withOrderedLock(tag: lockTag) { $0.count }
   }
 
   /// Whether `close()` has been called (Python: `m.closed`).
   public var isClosed: Bool {
-    state.withLock { $0.storage == nil }
+    state.withOrderedLock(tag: lockTag) { $0.storage == nil }
   }
 
   /// The cursor used by `read`, `readLine`, `write` and friends (Python: `tell()`).
@@ -139,17 +143,17 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   /// - Precondition: a new value is not negative. Use `seek(_:whence:)` for a
   ///   checked move that throws instead.
   public var position: Int {
-    get { state.withLock { $0.position } }
+    get { state.withOrderedLock(tag: lockTag) { $0.position } }
     set {
       precondition(newValue >= 0, "position \(newValue) is negative")
-      state.withLock { $0.position = newValue }
+      state.withOrderedLock(tag: lockTag) { $0.position = newValue }
     }
   }
 
   /// Registers an access and returns the memory, or throws when closed (or
   /// read-only, for a write access).
   private func beginAccess(forWriting: Bool) throws(ByteBufferError) -> Access {
-    try state.withLock { (state: inout State) throws(ByteBufferError) -> Access in
+    try state.withOrderedLock(tag: lockTag) { (state: inout State) throws(ByteBufferError) -> Access in
       guard let storage = state.storage else { throw .closed(path: path) }
       if forWriting && isReadOnly { throw .readOnly(operation: "write", path: path) }
       state.activeAccesses += 1
@@ -158,7 +162,7 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   }
 
   private func endAccess() {
-    state.withLock { $0.activeAccesses -= 1 }
+    state.withOrderedLock(tag: lockTag) { $0.activeAccesses -= 1 }
   }
 
   /// Calls `body` with the buffer's bytes, in place.
@@ -214,7 +218,7 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ///   anonymous map raises `OSError` the same way).
   /// - Complexity: O(*n*) when the memory has to move.
   public func resize(to newCount: Int) throws(ByteBufferError) {
-    try state.withLock { (state: inout State) throws(ByteBufferError) in
+    try state.withOrderedLock(tag: lockTag) { (state: inout State) throws(ByteBufferError) in
       guard let storage = state.storage else { throw .closed(path: path) }
       if isReadOnly { throw .readOnly(operation: "resize", path: path) }
       try checkResizeCount(newCount)
@@ -258,7 +262,7 @@ public final class HeapByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ///   active (inside a `withUnsafeBytes` body, on this or another thread);
   ///   the buffer then stays open.
   public func close() throws(ByteBufferError) {
-    try state.withLock { (state: inout State) throws(ByteBufferError) in
+    try state.withOrderedLock(tag: lockTag) { (state: inout State) throws(ByteBufferError) in
       guard state.storage != nil else { return }
       if state.activeAccesses > 0 { throw .busy(operation: "close", path: path) }
       state.storage = nil

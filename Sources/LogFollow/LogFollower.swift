@@ -55,6 +55,10 @@ import Synchronization
 /// ``finish()``, when its sequence ends by cancellation, or when it is freed;
 /// each mapped window is unmapped before ``poll()`` returns.
 public final class LogFollower: Sendable {
+  /// This object's address, which orders `state`'s critical sections for
+  /// ThreadSanitizer (`withOrderedLock`).
+  var lockTag: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
+
   /// Where following starts in the first file opened.
   public enum Start: Sendable, Hashable {
     /// At offset 0: every line the file already holds is searched first
@@ -137,16 +141,16 @@ public final class LogFollower: Sendable {
   }
 
   deinit {
-    state.withLock { $0.releaseDescriptors() }
+    state.withOrderedLock(tag: lockTag) { $0.releaseDescriptors() }
   }
 
   /// Whether the follower is closed.
-  public var isClosed: Bool { state.withLock { $0.isClosed } }
+  public var isClosed: Bool { state.withOrderedLock(tag: lockTag) { $0.isClosed } }
 
   /// The resume point: every complete line before its offset has been
   /// examined (and the selected ones delivered by ``poll()``). `nil` before a
   /// file was opened. Still readable after ``close()``.
-  public var checkpoint: FollowCheckpoint? { state.withLock { $0.checkpoint } }
+  public var checkpoint: FollowCheckpoint? { state.withOrderedLock(tag: lockTag) { $0.checkpoint } }
 
   /// The resume point just after `line`, with the digest of the bytes
   /// before it when the line's file is still open (read with `pread(2)`):
@@ -156,7 +160,7 @@ public final class LogFollower: Sendable {
   /// - Returns: `line.checkpoint`, with its ``FollowCheckpoint/tailDigest`` when it can be read.
   public func checkpoint(after line: FollowedLine) -> FollowCheckpoint {
     var checkpoint = line.checkpoint
-    state.withLock { state in
+    state.withOrderedLock(tag: lockTag) { state in
       guard let file = [state.current, state.replacement].compactMap({ $0 }).first(where: { $0.identity == line.file })
       else { return }
       let length = min(checkpoint.offset, FollowCheckpoint.tailLength)
@@ -169,7 +173,7 @@ public final class LogFollower: Sendable {
 
   /// The generation of the file being read (0 for the first file; plus one
   /// per rotation or truncation), or `nil` before a file was opened.
-  public var generation: Int? { state.withLock { $0.current?.generation } }
+  public var generation: Int? { state.withOrderedLock(tag: lockTag) { $0.current?.generation } }
 
   /// Reads what the file gained since the last poll: at most
   /// ``Options/maximumBatchBytes`` of complete lines, then (once caught up)
@@ -185,7 +189,7 @@ public final class LogFollower: Sendable {
   ///   for a search error other than a per-line limit. After an error the
   ///   follower is where it was: polling again retries.
   public func poll() throws(FollowError) -> FollowBatch {
-    try state.withLock { (state) throws(FollowError) -> FollowBatch in
+    try state.withOrderedLock(tag: lockTag) { (state) throws(FollowError) -> FollowBatch in
       guard !state.isClosed else { throw .closed(path: path) }
       var lines: [FollowedLine] = []
       var events: [FollowEvent] = []
@@ -204,7 +208,7 @@ public final class LogFollower: Sendable {
   ///   were read, those lines are returned (the follower stays open) and the
   ///   next call reports the error.
   public func finish() throws(FollowError) -> FollowBatch {
-    try state.withLock { (state) throws(FollowError) -> FollowBatch in
+    try state.withOrderedLock(tag: lockTag) { (state) throws(FollowError) -> FollowBatch in
       guard !state.isClosed else { throw .closed(path: path) }
       var lines: [FollowedLine] = []
       var events: [FollowEvent] = []
@@ -228,7 +232,7 @@ public final class LogFollower: Sendable {
   /// Closes the follower: releases its descriptor(s). Its sequences end;
   /// ``poll()`` throws ``FollowError/closed(path:)``. Closing twice does nothing.
   public func close() {
-    state.withLock { $0.releaseDescriptors() }
+    state.withOrderedLock(tag: lockTag) { $0.releaseDescriptors() }
   }
 }
 

@@ -19,7 +19,7 @@ extension MappedByteBuffer {
     // descriptor (and let another file reuse its number) during fstat.
     _ = try beginAccess(operation: "stat", writing: false)
     defer { endAccess() }
-    let (descriptor, count) = state.withLock { ($0.descriptor, $0.count) }
+    let (descriptor, count) = state.withOrderedLock(tag: lockTag) { ($0.descriptor, $0.count) }
     guard descriptor != -1 else { return count }
     do throws(Errno) {
       return try sysStatus(of: descriptor).size
@@ -130,7 +130,7 @@ extension MappedByteBuffer {
   public func resize(to newCount: Int) throws(ByteBufferError) {
     let delta = alignmentDelta
     let isFileBacked = source != .anonymous
-    try state.withLock { state throws(ByteBufferError) in
+    try state.withOrderedLock(tag: lockTag) { state throws(ByteBufferError) in
       guard !state.isClosed else { throw .closed(path: path) }
       guard !isReadOnly, !(isFileBacked && flags.contains(.private)) else {
         throw .readOnly(operation: "resize", path: path)

@@ -57,6 +57,10 @@ import SystemPackage
 /// you run inside ``withUnsafeBytes(_:)`` is not guarded: there `SIGBUS`
 /// ends the process, as it would in C.
 public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
+  /// This object's address, which orders `state`'s critical sections for
+  /// ThreadSanitizer (`withOrderedLock`).
+  var lockTag: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
+
   // Safe to be Sendable (unchecked) because every mutable property lives in
   // `state`, behind a Mutex; the rest is immutable after init.
 
@@ -152,7 +156,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   deinit {
     // Errors are ignored here; `close()` reports them.
     let delta = alignmentDelta
-    state.withLock { state in
+    state.withOrderedLock(tag: lockTag) { state in
       guard !state.isClosed else { return }
       if let mapping = state.mapping {
         try? sysUnmap(mapping, length: state.mappedLength(delta: delta))
@@ -169,7 +173,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   /// This is the length of the mapped region. The size of the file may
   /// differ: see ``size()``.
   public var count: Int {
-    state.withLock { $0.count }
+    state.withOrderedLock(tag: lockTag) { $0.count }
   }
 
   /// Whether writes are refused: the mapping was made without write
@@ -180,7 +184,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
 
   /// Whether ``close()`` has been called (Python: `m.closed`).
   public var isClosed: Bool {
-    state.withLock { $0.isClosed }
+    state.withOrderedLock(tag: lockTag) { $0.isClosed }
   }
 
   /// The cursor used by `read`, `write`, `readLine` and `seek` (Python:
@@ -190,10 +194,10 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ///
   /// - Precondition: A new value is not negative.
   public var position: Int {
-    get { state.withLock { $0.position } }
+    get { state.withOrderedLock(tag: lockTag) { $0.position } }
     set {
       precondition(newValue >= 0, "position \(newValue) is negative")
-      state.withLock { $0.position = newValue }
+      state.withOrderedLock(tag: lockTag) { $0.position = newValue }
     }
   }
 
@@ -247,7 +251,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ///   fails.
   public func close() throws(ByteBufferError) {
     let delta = alignmentDelta
-    let failure: ByteBufferError? = try state.withLock { state throws(ByteBufferError) in
+    let failure: ByteBufferError? = try state.withOrderedLock(tag: lockTag) { state throws(ByteBufferError) in
       guard !state.isClosed else { return nil }
       guard state.activeAccesses == 0 else { throw .busy(operation: "close", path: path) }
       var failure: ByteBufferError?
@@ -282,7 +286,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
   ) throws(ByteBufferError) -> (UnsafeMutableRawPointer?, Int) {
     let delta = alignmentDelta
     let readOnly = isReadOnly
-    let region = try state.withLock { state throws(ByteBufferError) -> Region in
+    let region = try state.withOrderedLock(tag: lockTag) { state throws(ByteBufferError) -> Region in
       guard !state.isClosed else { throw .closed(path: path) }
       if writing && readOnly { throw .readOnly(operation: operation, path: path) }
       state.activeAccesses += 1
@@ -294,7 +298,7 @@ public final class MappedByteBuffer: MutableByteBuffer, @unchecked Sendable {
 
   /// Ends an access registered by `beginAccess`.
   func endAccess() {
-    state.withLock { $0.activeAccesses -= 1 }
+    state.withOrderedLock(tag: lockTag) { $0.activeAccesses -= 1 }
   }
 
   /// Runs `body` with the page-aligned mapping, its mapped length and the

@@ -1,4 +1,5 @@
 import CPCRE2
+import ByteBuffer
 import Synchronization
 
 /// How a pattern is handed to `pcre2_compile_8`: the bytes plus the choices
@@ -129,7 +130,8 @@ final class PCRE2Code: @unchecked Sendable {
   /// which runs the interpreter for a match-time `PCRE2_ANCHORED`.
   func retryCode() -> PCRE2Code? {
     guard isJITCompiled else { return nil }
-    return twin.withLock { (slot: inout PCRE2Code??) -> PCRE2Code? in
+    let tag = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+    return twin.withOrderedLock(tag: tag) { (slot: inout PCRE2Code??) -> PCRE2Code? in
       if let made = slot { return made }
       var r = request
       r.anchored = true

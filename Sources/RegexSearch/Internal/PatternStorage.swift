@@ -1,4 +1,4 @@
-import CScanGuard
+import ByteBuffer
 import Synchronization
 
 /// What a `Pattern` shares between its copies and threads: the compiled code
@@ -51,7 +51,7 @@ final class PatternStorage: Sendable {
   /// The pattern compiled with `PCRE2_USE_OFFSET_LIMIT`, for the parallel
   /// counter (compiled on first use, then shared).
   func offsetLimitedCode() throws(RegexError) -> PCRE2Code {
-    try chunkCode.withLock { (slot: inout PCRE2Code?) throws(RegexError) -> PCRE2Code in
+    try chunkCode.withOrderedLock(tag: poolTag) { (slot: inout PCRE2Code?) throws(RegexError) -> PCRE2Code in
       if let slot { return slot }
       var r = request.value
       r.useOffsetLimit = true
@@ -64,11 +64,7 @@ final class PatternStorage: Sendable {
   /// Takes a scratch space from the pool, or makes one.
   func acquire() -> PCRE2Scratch {
     let tag = poolTag
-    if let s = pool.withLock({ (pool) -> PCRE2Scratch? in
-      csg_sync_acquire(tag)
-      defer { csg_sync_release(tag) }
-      return pool.popLast()
-    }) {
+    if let s = pool.withOrderedLock(tag: tag, { (pool) -> PCRE2Scratch? in pool.popLast() }) {
       return s
     }
     return PCRE2Scratch(code: code, limits: limits)
@@ -78,17 +74,13 @@ final class PatternStorage: Sendable {
   func release(_ scratch: PCRE2Scratch) {
     scratch.setOffsetLimit(nil)
     let tag = poolTag
-    pool.withLock { (pool) in
-      csg_sync_acquire(tag)
-      defer { csg_sync_release(tag) }
+    pool.withOrderedLock(tag: tag) { (pool) in
       if pool.count < 16 { pool.append(scratch) }
     }
   }
 
-  /// The pool's address, which orders its critical sections for
-  /// ThreadSanitizer (`csg_sync_acquire`): a contended `Mutex` is handed over
-  /// by a futex TSan cannot see, and a scratch space written on one thread and
-  /// taken from the pool on another looked like a race.
+  /// The storage's address, which orders the pool's and the offset-limited
+  /// code's critical sections for ThreadSanitizer (`withOrderedLock`).
   private var poolTag: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
 
   /// Runs `body` with a pooled scratch space.
