@@ -36,6 +36,25 @@ static inline void cpcre2_match_thunk(void *context) {
     : pcre2_match_8(a->code, a->subject, a->length, a->start, a->options, a->match_data, a->context);
 }
 
+/// What `cpcre2_verify_line` matches a line with (CScanGuard's csg_next_line
+/// calls it inside its guarded scan).
+typedef struct {
+  const pcre2_code_8 *code;
+  int jit;
+  pcre2_match_data_8 *match_data;
+  pcre2_match_context_8 *context;
+} cpcre2_line_verifier;
+
+/// Matches line[0, n) as its own subject with the verifier in `context` (a
+/// `cpcre2_line_verifier *`): 1 on a match, 0 on none, -1 on any error (a
+/// limit), which the caller reports by matching the line again itself.
+static inline int cpcre2_verify_line(void *context, const unsigned char *line, size_t n) {
+  cpcre2_line_verifier *v = (cpcre2_line_verifier *)context;
+  int rc = v->jit ? pcre2_jit_match_8(v->code, line, n, 0, 0, v->match_data, v->context)
+                  : pcre2_match_8(v->code, line, n, 0, 0, v->match_data, v->context);
+  return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
 /// Arguments and result of one pcre2_substitute_8 call run through
 /// `cpcre2_substitute_thunk` under the scan guard.
 typedef struct {

@@ -397,3 +397,67 @@ import Testing
     }
   }
 }
+
+/// Candidate lines that do not match are passed over inside the prefilter's
+/// scan (`csg_next_line` with a verifier): the lines, their numbers, counts and
+/// the binary offset must equal a search that takes no prefilter at all,
+/// across several scan windows and with NUL bytes in passed-over lines.
+@Suite("Prefilter verification inside the scan") struct PrefilterVerifierTests {
+  /// About 1.4 MB of log-like lines (several 256 KiB windows): nearly every line
+  /// holds a candidate of the IPv4 class sequence (the timestamp), a few match.
+  static func log(nulAtLine: Int?) -> [UInt8] {
+    var out: [UInt8] = []
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next(_ n: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(n))
+    }
+    for i in 0..<24_000 {
+      var line = "2026-11-26T06:14:\(10 + next(50)).\(next(1000))Z INFO [http] GET /api/\(next(100000))"
+      switch next(9) {
+      case 0: line += " ip=10.\(next(256)).\(next(256)).\(next(256)) status=200"
+      case 1: line += " ip=300.1.2 ver=1.2.3"  // near misses
+      case 2: line += String(repeating: " 4.5", count: next(4))
+      default: line += " dur_ms=\(next(900))"
+      }
+      if i == nulAtLine { line += " bin\u{0}ary 1.2" }  // after the line's candidate, and no match
+      out += Array(line.utf8)
+      out.append(0x0A)
+    }
+    return out
+  }
+
+  static let patterns = [#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, #"\d\.\d+ ver"#, #"[0-9]{2}\.[0-9]{3}Z.*status"#]
+
+  @Test("lines, numbers, counts and binary offsets equal the search without a prefilter",
+        arguments: Backend.allCases, [nil, 3, 9_000, 23_999])
+  func equalsUnfiltered(backend: Backend, nulAtLine: Int?) throws {
+    let buffer = try backend.make(Self.log(nulAtLine: nulAtLine))
+    for source in Self.patterns {
+      for options: Pattern.Options in [[.utf], [.utf, .skipsInvalidLineStart]] {
+        let p = try Pattern(source, options: options)
+        #expect(p.storage.prefilter != nil, "\(source) takes a prefilter")
+        // An empty lookahead defeats literal and class extraction and the line fast path.
+        let plain = try Pattern("(?=)" + source, options: options)
+        #expect(plain.storage.prefilter == nil && !plain.lineFastPath)
+        for detection in [BinaryDetection.none, .grep, .stopAtNUL(readSize: 4096)] {
+          for parallelism in [1, 2] {
+            var a = p.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+            var b = plain.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+            var found: [LineMatch] = [], expected: [LineMatch] = []
+            while let line = try a.next() { found.append(line) }
+            while let line = try b.next() { expected.append(line) }
+            let context = "\(source) \(options) \(detection) -j\(parallelism)"
+            if detection == .none || nulAtLine == nil { #expect(!expected.isEmpty, "\(context)") }
+            #expect(found == expected, "\(context)")
+            #expect(a.binaryOffset == b.binaryOffset, "\(context)")
+            #expect(a.nextLineNumber == b.nextLineNumber, "\(context)")
+            let count = try p.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
+            let reference = try plain.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
+            #expect(count == reference, "\(context)")
+          }
+        }
+      }
+    }
+  }
+}

@@ -136,7 +136,17 @@ typedef struct {
   ptrdiff_t at, line_start, line_end;
   /// "\n" bytes in [from, line_start) (when asked for).
   size_t newlines;
+  /// The byte at line_start (read under the same guard, so a caller needs no
+  /// guarded read of its own to look at the line's start).
+  unsigned char first;
+  /// 1 when `verify` (see csg_next_line) matched the line; 0 when there is no
+  /// verifier or it did not decide (an error, left for the caller to report).
+  int verified;
 } csg_line_hit;
+
+/// A line verifier for csg_next_line: 1 when base[0, n) as its own subject
+/// matches, 0 when it does not, negative when it cannot tell (a limit).
+typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_t n);
 
 /// Searches base[from, end) with `literals` or, when that is NULL, `classes`
 /// for the first candidate (or, when stop >= 0, the stop byte, first looked
@@ -144,9 +154,16 @@ typedef struct {
 /// line: its start (just after the last "\n" before the candidate, or `from`),
 /// its end (the next "\n" before `limit`, or `limit`; limit >= end) and, with
 /// count_newlines, the newlines before it. Guarded; offsets are relative to `base`.
+///
+/// With `verify`, each candidate line is matched in the same guarded call; a
+/// line that does not match is passed over (its bytes from the candidate on
+/// checked for the stop byte, its newline counted) and the search goes on
+/// after it, so only matching lines — or lines the verifier could not decide
+/// (`verified` 0) — come back. The stop byte and "none" keep their meaning
+/// for the whole of base[checked, end).
 int csg_next_line(const csg_literals *literals, const csg_classes *classes, const unsigned char *base, size_t from,
-                  size_t end, size_t limit, size_t checked, int stop, int count_newlines, csg_line_hit *hit,
-                  const void **fault);
+                  size_t end, size_t limit, size_t checked, int stop, int count_newlines,
+                  csg_line_verifier verify, void *verify_context, csg_line_hit *hit, const void **fault);
 
 /// Tells ThreadSanitizer that what this thread did so far happens before what
 /// a thread does after csg_sync_acquire(tag) (sync.c: no-ops without TSan).

@@ -1,3 +1,4 @@
+import CPCRE2
 import CScanGuard
 
 /// The compiled classes of a pattern's class-sequence prefilter (see
@@ -26,9 +27,11 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
   deinit { sequence.deallocate() }
 
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
-                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit {
+                countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: nil, classes: sequence, in: memory, from: from, end: end, limit: limit,
-                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, pattern: pattern)
+                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
+                             pattern: pattern)
   }
 
   func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {

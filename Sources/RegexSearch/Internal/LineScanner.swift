@@ -227,6 +227,13 @@ struct LineScanner {
     let fused = binaryReadSize != nil && !prefilter.matchesNUL
     let exact = prefilter.isExact
     let skipsUncounted = !numbersLines && countOnly && !inverted
+    // Candidate lines that do not match are passed over inside the scan's own
+    // guarded call (one call per selected line, not per candidate), when the
+    // line alone decides exactly as `step` would: not inverted (those lines are
+    // selected), and not a start `step` would match from after skipped bytes
+    // unless the pattern is line-local (`step` then matches the whole line first).
+    let verifier = !exact && !inverted && (!pattern.skipsInvalidLineStart || pattern.lineFastPath)
+      ? scratch.lineVerifier(for: pattern.storage.code) : nil
     while position < end {
       if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
       if !fused, try !checkAhead(memory, pattern: text) { continue }
@@ -238,7 +245,8 @@ struct LineScanner {
       // scan, and the candidate's line with the newlines before it.
       let hit = try prefilter.nextLine(in: memory, from: position, end: stretchEnd, limit: end,
                                        checked: stopping ? verified : position, stoppingAt: stopping ? 0 : nil,
-                                       countingNewlines: numbersLines && !inverted, pattern: text)
+                                       countingNewlines: numbersLines && !inverted, verifier: verifier,
+                                       pattern: text)
       switch hit {
       case .stop(let nul):
         verified = max(verified, nul)
@@ -250,7 +258,7 @@ struct LineScanner {
                                  emit: emit, pattern: text) {
           return false
         }
-      case .candidate(let at, let lineStart, let lineEnd, let newlines):
+      case .candidate(let at, let lineStart, let lineEnd, let newlines, let first, let lineMatched):
         if stopping { verified = max(verified, at) }
         if !inverted {
           // The lines before hold no candidate, so none is selected: only numbers move.
@@ -261,19 +269,22 @@ struct LineScanner {
           return false
         }
         if position >= end { return true }
+        // `first` is the byte at `position` unless skipLines stopped short of lineStart (inverted).
         var skipsStart = false
         if pattern.skipsInvalidLineStart {
-          skipsStart = Pattern.cannotBeginCharacter(try memory.byte(at: position, pattern: text))
+          let byte = position == lineStart ? first : try memory.byte(at: position, pattern: text)
+          skipsStart = Pattern.cannotBeginCharacter(byte)
         }
-        if exact && !skipsStart {
-          // The candidate is a match (and lies within the line): no need to ask PCRE2
-          // (unless the line starts with bytes grep -P skips: `step` decides).
+        if (exact || lineMatched) && !skipsStart {
+          // The candidate is a match (and lies within the line), or the verifier matched
+          // the line alone: no need to ask PCRE2 (again), unless the line starts with
+          // bytes grep -P skips: `step` decides.
           if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
                              countOnly: countOnly, memory, pattern: text, emit: emit) {
             return false
           }
-        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, inverted: inverted,
-                            selected: &selected, countOnly: countOnly, emit: emit) {
+        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, firstByte: position == lineStart ? first : nil,
+                            inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
           return false
         }
       case .none:
@@ -313,8 +324,10 @@ struct LineScanner {
   /// further back than `\b`, which sees no word character either way), so the
   /// line is matched whole first and its start looked at only when it
   /// matches; the fast path and the prefilter still find every candidate line.
+  ///
+  /// `firstByte`, when known, is the byte at `position` (it saves a guarded read).
   private mutating func step(_ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory, lineEnd known: Int? = nil,
-                             inverted: Bool, selected: inout Int, countOnly: Bool,
+                             firstByte: UInt8? = nil, inverted: Bool, selected: inout Int, countOnly: Bool,
                              emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
     let lineEnd: Int
     if let known {
@@ -326,7 +339,8 @@ struct LineScanner {
     let lineLocal = pattern.lineFastPath
     var matched = !skips || lineLocal ? try matchLine(pattern, scratch, in: memory, from: position, to: lineEnd) : true
     if skips && matched {
-      let start = try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
+      let start = firstByte.map { !Pattern.cannotBeginCharacter($0) } ?? false || position == lineEnd
+        ? position : try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
       if start > position || !lineLocal {
         matched = try matchLine(pattern, scratch, in: memory, from: start, to: lineEnd,
                                 flags: start > position ? .notBeginningOfLine : [])

@@ -1,3 +1,4 @@
+import CPCRE2
 import CScanGuard
 
 /// What a line search asks of a prefilter: the next place where a match may
@@ -12,15 +13,21 @@ protocol LinePrefilter: AnyObject, Sendable {
   /// without asking PCRE2.
   var isExact: Bool { get }
   /// The next candidate line (see `csg_next_line`), in one guarded call.
+  ///
+  /// With `verifier`, candidate lines that do not match are passed over in
+  /// the same call (`csg_next_line`); a candidate that comes back then says
+  /// whether the verifier matched it (`verified`).
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
-                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit
+                countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                pattern: String?) throws(RegexError) -> LineHit
 }
 
 /// What `LinePrefilter.nextLine` found.
 enum LineHit {
   /// A candidate at `at`, in the line `lineStart..<lineEnd`, after `newlines`
-  /// newlines from where the search began (when they were counted).
-  case candidate(at: Int, lineStart: Int, lineEnd: Int, newlines: Int)
+  /// newlines from where the search began (when they were counted); `first`
+  /// is the byte at `lineStart`; `verified`: the verifier matched the line.
+  case candidate(at: Int, lineStart: Int, lineEnd: Int, newlines: Int, first: UInt8, verified: Bool)
   /// The stop byte lies here.
   case stop(Int)
   /// Neither before the end.
@@ -30,18 +37,20 @@ enum LineHit {
 /// Calls `csg_next_line` for a prefilter's kernel data.
 func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg_classes>?, in memory: Memory,
               from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?, countingNewlines: Bool,
-              pattern: String?) throws(RegexError) -> LineHit {
+              verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, pattern: String?) throws(RegexError) -> LineHit {
   var hit = csg_line_hit()
   var fault: UnsafeRawPointer? = nil
   // Safe because from...end...limit and checked lie within the memory.
   let base = memory.base.assumingMemoryBound(to: UInt8.self)
   if csg_next_line(literals, classes, base, from, end, limit, checked, stop.map(Int32.init) ?? -1,
-                   countingNewlines ? 1 : 0, &hit, &fault) != Int32(CSG_OK) {
+                   countingNewlines ? 1 : 0, verifier == nil ? nil : cpcre2_verify_line, verifier, &hit,
+                   &fault) != Int32(CSG_OK) {
     throw memory.truncated(at: fault.map { $0 - memory.base } ?? from, pattern: pattern)
   }
   switch hit.kind {
   case Int32(CSG_FOUND_NEEDLE):
-    return .candidate(at: hit.at, lineStart: hit.line_start, lineEnd: hit.line_end, newlines: hit.newlines)
+    return .candidate(at: hit.at, lineStart: hit.line_start, lineEnd: hit.line_end, newlines: hit.newlines,
+                      first: hit.first, verified: hit.verified != 0)
   case Int32(CSG_FOUND_STOP):
     return .stop(hit.at)
   default:
@@ -102,9 +111,11 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
   deinit { set.deallocate() }
 
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
-                countingNewlines: Bool, pattern: String?) throws(RegexError) -> LineHit {
+                countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: set, classes: nil, in: memory, from: from, end: end, limit: limit,
-                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, pattern: pattern)
+                             checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
+                             pattern: pattern)
   }
 
   /// The first place in `range` where a needle starts (and ends) or, when

@@ -34,6 +34,9 @@ final class PCRE2Scratch: @unchecked Sendable {
   private(set) var jitStackSize = 0
   private let jitStackLimit: Int
   private var hasOffsetLimit = false
+  /// Room for the line verifier a prefiltered line search hands to
+  /// `csg_next_line` (see `lineVerifier(for:)`), so a search allocates none.
+  private let verifierSlot = UnsafeMutablePointer<cpcre2_line_verifier>.allocate(capacity: 1)
 
   /// The largest JIT stack made at first; a match that needs more doubles it.
   static let initialJITStackSize = 1 << 20
@@ -66,9 +69,19 @@ final class PCRE2Scratch: @unchecked Sendable {
   }
 
   deinit {
+    verifierSlot.deallocate()
     if let jitStack { pcre2_jit_stack_free_8(jitStack) }
     pcre2_match_context_free_8(context)
     pcre2_match_data_free_8(matchData)
+  }
+
+  /// A verifier that matches lines with `code` through this scratch space's
+  /// match data and context (JIT stack, limits), as `match` does; valid while
+  /// `code` and this scratch space live, and until the next call.
+  func lineVerifier(for code: PCRE2Code) -> UnsafeMutablePointer<cpcre2_line_verifier> {
+    verifierSlot.initialize(to: cpcre2_line_verifier(code: code.raw, jit: code.isJITCompiled ? 1 : 0,
+                                                     match_data: matchData, context: context))
+    return verifierSlot
   }
 
   /// Limits where a match may start (`pcre2_set_offset_limit_8`); `nil` removes the limit.
