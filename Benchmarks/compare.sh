@@ -190,5 +190,5 @@ PY
 cat "$out/table.md"
 cat "$out/memory.txt"
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); $(swift --version 2>&1 | head -1)"
-echo "Tools: $(rg --version | head -1), $(grep --version | head -1), $(pcre2grep --version 2>&1 | head -1), $(ugrep --version | head -1 | cut -d' ' -f1-2)"
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); $(swift --version 2>&1 | sed -n 1p)"
+echo "Tools: $(rg --version | sed -n 1p), $(grep --version | sed -n 1p), $(pcre2grep --version 2>&1 | sed -n 1p), $(ugrep --version | sed -n 1p | cut -d' ' -f1-2)"
