@@ -339,7 +339,8 @@ struct LineScanner {
     let lineLocal = pattern.lineFastPath
     var matched = !skips || lineLocal ? try matchLine(pattern, scratch, in: memory, from: position, to: lineEnd) : true
     if skips && matched {
-      let start = firstByte.map { !Pattern.cannotBeginCharacter($0) } ?? false || position == lineEnd
+      let startsCharacter = (firstByte.map { !Pattern.cannotBeginCharacter($0) } ?? false) || position == lineEnd
+      let start = startsCharacter
         ? position : try memory.characterStart(from: position, before: lineEnd, pattern: pattern.source)
       if start > position || !lineLocal {
         matched = try matchLine(pattern, scratch, in: memory, from: start, to: lineEnd,
