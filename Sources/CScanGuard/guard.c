@@ -65,6 +65,20 @@ static void csg_install_once(void) {
 
 void csg_install(void) { pthread_once(&csg_once, csg_install_once); }
 
+// The start of the 4 KiB page holding p, and the end of the last page holding a byte of [p, p + n).
+static const char *page_start(const void *p) { return (const char *)((uintptr_t)p & ~(uintptr_t)4095); }
+static const char *page_end(const void *p, size_t n) {
+  return (const char *)(((uintptr_t)p + n + 4095) & ~(uintptr_t)4095);
+}
+
+// `a` moved into [lo, lo + n) (to lo when n is 0).
+static const char *clamped(const char *a, const void *lo, size_t n) {
+  const char *l = (const char *)lo;
+  if (a < l) return l;
+  if (n > 0 && a >= l + n) return l + n - 1;
+  return a;
+}
+
 int csg_guarded_call(void (*fn)(void *), void *context,
                      const void *lo1, size_t len1, const void *lo2, size_t len2,
                      const void **fault) {
@@ -74,10 +88,10 @@ int csg_guarded_call(void (*fn)(void *), void *context,
   // aligned 16- to 64-byte loads that start before the range or end after it,
   // never crossing into another page; a page that holds a byte of a mapping is
   // that mapping's page, so a fault there is still the guarded file's.
-  frame.lo1 = lo1 ? (const char *)((uintptr_t)lo1 & ~(uintptr_t)4095) : NULL;
-  frame.hi1 = lo1 ? (const char *)(((uintptr_t)lo1 + len1 + 4095) & ~(uintptr_t)4095) : NULL;
-  frame.lo2 = lo2 ? (const char *)((uintptr_t)lo2 & ~(uintptr_t)4095) : NULL;
-  frame.hi2 = lo2 ? (const char *)(((uintptr_t)lo2 + len2 + 4095) & ~(uintptr_t)4095) : NULL;
+  frame.lo1 = lo1 ? page_start(lo1) : NULL;
+  frame.hi1 = lo1 ? page_end(lo1, len1) : NULL;
+  frame.lo2 = lo2 ? page_start(lo2) : NULL;
+  frame.hi2 = lo2 ? page_end(lo2, len2) : NULL;
   frame.fault = NULL;
   csg_frame *volatile outer = csg_current;  // guarded calls may nest
   if (sigsetjmp(frame.env, 0) != 0) {
@@ -93,13 +107,10 @@ int csg_guarded_call(void (*fn)(void *), void *context,
     if (fault) {
       // Reported inside the range asked for (the fault may be in its first or last page, outside it).
       const char *a = (const char *)frame.fault;
-      const char *l1 = (const char *)lo1, *l2 = (const char *)lo2;
-      if (l1 && a >= frame.lo1 && a < frame.hi1) {
-        if (a < l1) a = l1;
-        if (len1 > 0 && a >= l1 + len1) a = l1 + len1 - 1;
-      } else if (l2) {
-        if (a < l2) a = l2;
-        if (len2 > 0 && a >= l2 + len2) a = l2 + len2 - 1;
+      if (lo1 && a >= frame.lo1 && a < frame.hi1) {
+        a = clamped(a, lo1, len1);
+      } else if (lo2) {
+        a = clamped(a, lo2, len2);
       }
       *fault = a;
     }

@@ -18,33 +18,35 @@ typedef struct {
   csg_line_hit *hit;
 } csg_line_job;
 
+// When `stop` >= 0 and base[lo, hi) holds it: records its first place as the hit.
+static int found_stop(const unsigned char *base, size_t lo, size_t hi, int stop, csg_line_hit *h) {
+  if (stop < 0 || lo >= hi) return 0;
+  const unsigned char *nul = memchr(base + lo, stop, hi - lo);
+  if (!nul) return 0;
+  h->kind = CSG_FOUND_STOP;
+  h->at = nul - base;
+  return 1;
+}
+
 static void run_next_line(void *c) {
   csg_line_job *j = c;
   csg_line_hit *h = j->hit;
   const unsigned char *base = j->base;
   size_t from = j->from, checked = j->checked;
-  h->kind = CSG_FOUND_NONE;
   h->newlines = 0;
   h->verified = 0;
   for (;;) {
-    if (j->stop >= 0 && checked < from) {
-      const unsigned char *nul = memchr(base + checked, j->stop, from - checked);
-      if (nul) {
-        h->kind = CSG_FOUND_STOP;
-        h->at = nul - base;
-        return;
-      }
-    }
-    if (from >= j->end) {
-      h->kind = CSG_FOUND_NONE;
-      return;
-    }
-    size_t n = j->end - from;
+    if (found_stop(base, checked, from < j->end ? from : j->end, j->stop, h)) return;
     int kind = CSG_FOUND_NEEDLE;
-    ptrdiff_t r = j->literals ? csg_literals_scan_unguarded(j->literals, base + from, n, j->stop, &kind)
-                              : csg_classes_scan_unguarded(j->classes, base + from, n, j->stop, &kind);
+    ptrdiff_t r = -1;
+    if (from < j->end) {
+      size_t n = j->end - from;
+      r = j->literals ? csg_literals_scan_unguarded(j->literals, base + from, n, j->stop, &kind)
+                      : csg_classes_scan_unguarded(j->classes, base + from, n, j->stop, &kind);
+    }
     if (r < 0) {
       h->kind = CSG_FOUND_NONE;
+      h->newlines = 0;
       return;
     }
     size_t at = from + (size_t)r;
@@ -65,25 +67,12 @@ static void run_next_line(void *c) {
       h->verified = v > 0;
       return;
     }
-    // Not a match: go on after the line; its bytes from the candidate on still need the stop check.
-    if (!stop || line_end + 1 >= j->end) {
-      size_t upto = line_end < j->end ? line_end + (stop ? 1 : 0) : j->end;
-      if (j->stop >= 0 && at < upto) {
-        const unsigned char *nul = memchr(base + at, j->stop, upto - at);
-        if (nul) {
-          h->kind = CSG_FOUND_STOP;
-          h->at = nul - base;
-          return;
-        }
-      }
-      // The caller finds the line again (from where it began) if it reaches past `end`.
-      h->kind = CSG_FOUND_NONE;
-      h->newlines = 0;
-      return;
-    }
+    // Not a match: go on after the line. The next round checks its bytes from the
+    // candidate on for the stop byte (up to `end`: a line that reaches past `end`
+    // is found again by the caller, from where it began, and so is "none").
     if (j->count_newlines) h->newlines += 1;
     checked = at;
-    from = line_end + 1;
+    from = stop ? line_end + 1 : j->limit;
   }
 }
 

@@ -270,9 +270,10 @@ struct LineScanner {
         }
         if position >= end { return true }
         // `first` is the byte at `position` unless skipLines stopped short of lineStart (inverted).
+        let firstByte = position == lineStart ? first : nil
         var skipsStart = false
         if pattern.skipsInvalidLineStart {
-          let byte = position == lineStart ? first : try memory.byte(at: position, pattern: text)
+          let byte = if let firstByte { firstByte } else { try memory.byte(at: position, pattern: text) }
           skipsStart = Pattern.cannotBeginCharacter(byte)
         }
         if (exact || lineMatched) && !skipsStart {
@@ -283,7 +284,7 @@ struct LineScanner {
                              countOnly: countOnly, memory, pattern: text, emit: emit) {
             return false
           }
-        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, firstByte: position == lineStart ? first : nil,
+        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, firstByte: firstByte,
                             inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
           return false
         }
