@@ -1,9 +1,7 @@
-/// Reads a command line the way GNU grep's `getopt_long` does and rewrites it
-/// into one canonical form (`--name` flags, then `--` and the operands) that
-/// ArgumentParser parses; the option values are set on the parsed command
-/// afterwards (`applyValues(to:)`).
+/// Reads a command line the way GNU grep's `getopt_long` does, into flags and
+/// option values by canonical name (`CommandOptions` reads them) and operands.
 ///
-/// What grep users type and ArgumentParser alone does not accept the same way:
+/// What grep users type and a generic parser does not accept the same way:
 /// clustered short options with attached values (`-inA2`, `-m1`, `-efoo`),
 /// `-NUM` for context, unique prefixes of long options (`--ignore`, `--count`),
 /// `--color` with no value, options after operands (GNU permutation), and
@@ -356,44 +354,5 @@ struct GNUArguments {
       break
     }
     flags.insert(name)
-  }
-
-  /// The canonical command line ArgumentParser reads: the flags, `--` and
-  /// the operands. Option values never go through ArgumentParser (it reads a
-  /// value such as `---` or `-x` as an option whatever the parsing strategy);
-  /// `applyValues(to:)` sets them on the parsed command.
-  var canonical: [String] {
-    var result: [String] = []
-    for flag in flags.sorted() { result.append("--\(flag)") }
-    result.append("--")
-    result.append(contentsOf: operands)
-    return result
-  }
-
-  /// Sets the options with values, as read by grep's rules, on `command`.
-  func applyValues(to command: inout MMGrep) {
-    command.maxCount = values["max-count"]
-    command.afterContext = values["after-context"]
-    command.beforeContext = values["before-context"]
-    command.context = values["context"]
-    command.threads = values["threads"]
-    command.fromOffset = values["from-offset"]
-    command.stateFile = values["state-file"]
-    command.pollInterval = values["poll-interval"]
-    command.timeout = values["timeout"]
-    command.matchLimit = values["match-limit"]
-    command.depthLimit = values["depth-limit"]
-    command.heapLimit = values["heap-limit"]
-    command.directories = values["directories"]
-    command.devices = values["devices"]
-    command.binaryFiles = values["binary-files"]
-    command.color = values["color"]
-    command.label = values["label"]
-    command.groupSeparator = values["group-separator"]
-    command.regexp = patternSources.compactMap { if case .expression(let text) = $0 { text } else { nil } }
-    command.file = patternSources.compactMap { if case .file(let path) = $0 { path } else { nil } }
-    command.include = fileFilters.filter(\.include).map(\.glob)
-    command.exclude = fileFilters.filter { !$0.include }.map(\.glob)
-    command.excludeDir = excludedDirectories
   }
 }

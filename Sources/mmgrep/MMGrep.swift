@@ -2,10 +2,9 @@ import ArgumentParser
 
 /// `mmgrep [OPTION]... PATTERNS [FILE]...`: grep -P over memory-mapped files.
 ///
-/// The command line is first read the way GNU grep reads it (`GNUArguments`),
-/// then handed to ArgumentParser in a canonical form (flags and operands; the
-/// option values are set afterwards); the options below are the declarations
-/// (and the `--help` text).
+/// The command line is read the way GNU grep reads it (`GNUArguments`, then
+/// `CommandOptions`); the declarations below give the `--help` text
+/// (ArgumentParser builds it) and name the options `CommandOptions` holds.
 @main
 struct MMGrep: ParsableCommand {
   static let version = "mmgrep 0.1.0 (swift-mapped-buffer; PCRE2 engine; output compatible with GNU grep 3.8 -P)"
@@ -181,13 +180,12 @@ struct MMGrep: ParsableCommand {
       usageFailure(error.message, status: error.status)
     }
     if gnu.flags.contains("help") { printHelp() }
-    var command: MMGrep
+    let command: CommandOptions
     do {
-      command = try MMGrep.parse(gnu.canonical)
+      command = try CommandOptions(gnu)
     } catch {
-      usageFailure(MMGrep.message(for: error))
+      usageFailure(error.message, status: error.status)
     }
-    gnu.applyValues(to: &command)
     if command.version {
       let output = Output()
       output.append(MMGrep.version + "\n")

@@ -35,7 +35,7 @@ extension Settings {
   /// input; --from-offset/--state-file with context, -r, -U or standard
   /// input; --state-file with several files; --json with -c, -l, -L or -U;
   /// --timeout with --follow.
-  mutating func resolveExtensions(command: MMGrep, operands: [String]) throws(Failure) {
+  mutating func resolveExtensions(command: CommandOptions, operands: [String]) throws(Failure) {
     var ext = ExtendedSettings()
     ext.follow = command.follow
     ext.json = command.json && !quiet

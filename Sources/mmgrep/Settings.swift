@@ -64,7 +64,7 @@ struct Settings {
   /// and --timeout (Settings+Extensions.swift).
   var extensions = ExtendedSettings()
 
-  init(command: MMGrep, arguments: GNUArguments) throws(Failure) {
+  init(command: CommandOptions, arguments: GNUArguments) throws(Failure) {
     var operands = arguments.operands
     var patterns: [[UInt8]] = []
     if arguments.patternSources.isEmpty {
@@ -313,7 +313,7 @@ struct Settings {
   /// --match-limit, --depth-limit and --heap-limit: PCRE2's limits for each
   /// match attempt (`nil` keeps PCRE2's default), and a JIT stack that may
   /// grow to 1 GiB (as GNU grep's).
-  static func limits(_ command: MMGrep) throws(Failure) -> Pattern.Limits {
+  static func limits(_ command: CommandOptions) throws(Failure) -> Pattern.Limits {
     func limit(_ value: String?, _ what: String) throws(Failure) -> UInt32? {
       guard let value else { return nil }
       guard value.first != "-", value.first != "+", let number = number(value), number > 0 else {
