@@ -84,8 +84,11 @@ static inline unsigned long long csg_class_mask(__m256i table, __m256i bit, __m2
   return (unsigned long long)m0 | ((unsigned long long)m1 << 32);
 }
 
-__attribute__((target("avx2")))
-static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind) {
+// With `counts`, *lines is the number of "\n" bytes in the blocks passed,
+// [0, *counted) (see csg_finish_count).
+__attribute__((target("avx2"), always_inline))
+static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsigned char *p, size_t n, int stop,
+                                              int *kind, size_t *lines, size_t *counted, const int counts) {
   const int k = seq->length, classes = seq->classes;
   __m256i table[CSG_MAX_CLASSES];
   for (int c = 0; c < classes; c++)
@@ -93,10 +96,11 @@ static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p
   const __m256i bit = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0,
                                        1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0);
   const __m256i lo_nibble = _mm256_set1_epi8(15);
-  const __m256i sv = _mm256_set1_epi8((char)stop);
+  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
   unsigned long long previous[CSG_MAX_CLASSES] = {0};
   unsigned long long current[CSG_MAX_CLASSES];
-  size_t i = 0;
+  size_t i = 0, newlines = 0;
+  *counted = 0;
   for (; n >= 64 && i <= n - 64; i += 64) {
     __m256i v0 = _mm256_loadu_si256((const __m256i *)(p + i));
     __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + i + 32));
@@ -120,12 +124,21 @@ static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p
       // A match holds no stop byte, so the earlier of the two comes first.
       ptrdiff_t end = ends ? (ptrdiff_t)(i + (size_t)__builtin_ctzll(ends)) : -1;
       ptrdiff_t at = stops ? (ptrdiff_t)(i + (size_t)__builtin_ctzll(stops)) : -1;
+      *lines = newlines;
+      *counted = counts ? i : 0;
       if (at >= 0 && (end < 0 || at < end)) { *kind = CSG_FOUND_STOP; return at; }
       *kind = CSG_FOUND_NEEDLE;
       return end - k + 1;
     }
+    if (counts) {
+      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
+                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
+      newlines += (size_t)__builtin_popcountll(lf);
+    }
     for (int c = 0; c < classes; c++) previous[c] = current[c];
   }
+  *lines = newlines;
+  *counted = counts ? i : 0;
   // The tail: a match may start up to k - 1 bytes before it.
   size_t from = i >= (size_t)k - 1 ? i - ((size_t)k - 1) : 0;
   // Positions before i were checked for the stop byte and for matches ending before i.
@@ -133,6 +146,14 @@ static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p
     if (s + (size_t)k > i && s + (size_t)k <= n && csg_sequence_at(seq, p, s)) { *kind = CSG_FOUND_NEEDLE; return (ptrdiff_t)s; }
   }
   return csg_classes_scalar(seq, p, n, i, stop, kind);
+}
+
+__attribute__((target("avx2")))
+static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind,
+                                  size_t *lines, size_t *counted) {
+  size_t unused = 0;
+  if (!lines) return csg_classes_avx2_body(seq, p, n, stop, kind, &unused, counted, 0);
+  return csg_classes_avx2_body(seq, p, n, stop, kind, lines, counted, 1);
 }
 #endif
 
@@ -151,11 +172,29 @@ static int csg_classes_has_avx2(void) {
 #endif
 }
 
-ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind) {
+// The kernel for `seq`. With `lines`, it counts the "\n" bytes of the blocks it
+// passes: *lines of them in [0, *counted).
+static ptrdiff_t csg_classes_kernel(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind,
+                                    size_t *lines, size_t *counted) {
+  *counted = 0;
+  if (lines) *lines = 0;
 #if CSG_X86
-  if (csg_classes_has_avx2()) return csg_classes_avx2(seq, p, n, stop, kind);
+  if (csg_classes_has_avx2()) return csg_classes_avx2(seq, p, n, stop, kind, lines, counted);
 #endif
   return csg_classes_scalar(seq, p, n, 0, stop, kind);
+}
+
+ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind) {
+  size_t counted;
+  return csg_classes_kernel(seq, p, n, stop, kind, NULL, &counted);
+}
+
+ptrdiff_t csg_classes_scan_lines_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop,
+                                           int *kind, size_t *newlines) {
+  size_t lines, counted;
+  ptrdiff_t r = csg_classes_kernel(seq, p, n, stop, kind, &lines, &counted);
+  *newlines = csg_finish_count(p, n, r, lines, counted);
+  return r;
 }
 
 typedef struct {

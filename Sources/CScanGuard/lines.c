@@ -1,7 +1,8 @@
 // One guarded call per candidate line: the prefilter's scan, the stop-byte
 // check of the bytes the previous call left unchecked, and the line's bounds
 // and newline count — work a line search would otherwise do in four or five
-// calls for each candidate.
+// calls for each candidate. The newlines are counted by the scan kernel in
+// the same pass over the data, so numbering lines reads no byte twice.
 #define _GNU_SOURCE
 #include "CScanGuard.h"
 
@@ -39,14 +40,23 @@ static void run_next_line(void *c) {
     if (found_stop(base, checked, from < j->end ? from : j->end, j->stop, h)) return;
     int kind = CSG_FOUND_NEEDLE;
     ptrdiff_t r = -1;
+    size_t lines = 0;  // "\n" bytes in [from, r), or [from, end) when r < 0
     if (from < j->end) {
       size_t n = j->end - from;
-      r = j->literals ? csg_literals_scan_unguarded(j->literals, base + from, n, j->stop, &kind)
-                      : csg_classes_scan_unguarded(j->classes, base + from, n, j->stop, &kind);
+      if (j->count_newlines) {
+        r = j->literals ? csg_literals_scan_lines_unguarded(j->literals, base + from, n, j->stop, &kind, &lines)
+                        : csg_classes_scan_lines_unguarded(j->classes, base + from, n, j->stop, &kind, &lines);
+      } else {
+        r = j->literals ? csg_literals_scan_unguarded(j->literals, base + from, n, j->stop, &kind)
+                        : csg_classes_scan_unguarded(j->classes, base + from, n, j->stop, &kind);
+      }
     }
     if (r < 0) {
+      // The count covers [j->from, at): up to `end`, or past it to the end of a
+      // passed-over line that reached past `end`.
       h->kind = CSG_FOUND_NONE;
-      h->newlines = 0;
+      h->at = (ptrdiff_t)(from > j->end ? from : j->end);
+      h->newlines += lines;
       return;
     }
     size_t at = from + (size_t)r;
@@ -57,7 +67,8 @@ static void run_next_line(void *c) {
     size_t start = newline ? (size_t)(newline - base) + 1 : from;
     const unsigned char *stop = memchr(base + at, '\n', j->limit - at);
     size_t line_end = stop ? (size_t)(stop - base) : j->limit;
-    if (j->count_newlines && start > from) h->newlines += csg_count_byte_unguarded(base + from, start - from, '\n');
+    // No "\n" lies in [start, at): the count up to the candidate is the count up to its line.
+    h->newlines += lines;
     h->line_start = (ptrdiff_t)start;
     h->line_end = (ptrdiff_t)line_end;
     h->first = base[start];  // start <= at < limit: inside the guarded range
@@ -70,7 +81,7 @@ static void run_next_line(void *c) {
     // Not a match: go on after the line. The next round checks its bytes from the
     // candidate on for the stop byte (up to `end`: a line that reaches past `end`
     // is found again by the caller, from where it began, and so is "none").
-    if (j->count_newlines) h->newlines += 1;
+    if (j->count_newlines && stop) h->newlines += 1;
     checked = at;
     from = stop ? line_end + 1 : j->limit;
   }
@@ -83,6 +94,8 @@ int csg_next_line(const csg_literals *literals, const csg_classes *classes, cons
                     .limit = limit < end ? end : limit, .checked = checked, .stop = stop,
                     .count_newlines = count_newlines, .verify = verify, .verify_context = verify_context, .hit = hit};
   hit->kind = CSG_FOUND_NONE;
+  hit->at = (ptrdiff_t)end;
+  hit->newlines = 0;
   hit->verified = 0;
   size_t lo = checked < from ? checked : from;
   if (j.limit <= lo) return CSG_OK;

@@ -173,15 +173,17 @@ static ptrdiff_t csg_scan_sse2(const csg_literals *set, const unsigned char *p, 
 
 // One needle: its two fingerprint bytes compared 64 positions per step. The
 // flags are compile-time constants at each call, so each variant is its own
-// tight loop.
+// tight loop. With `counts`, *lines is the number of "\n" bytes in the blocks
+// passed, [0, *counted) (see csg_finish_count).
 __attribute__((target("avx2"), always_inline))
 static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsigned char *p, size_t n, int stop,
-                                            int *kind, const int caseless, const int stops) {
+                                            int *kind, size_t *lines, size_t *counted, const int caseless,
+                                            const int stops, const int counts) {
   const size_t o0 = set->offset[0][0], o1 = set->offset[0][1];
   const __m256i b0 = _mm256_set1_epi8((char)set->byte[0][0]), b1 = _mm256_set1_epi8((char)set->byte[0][1]);
   const __m256i m0 = _mm256_set1_epi8((char)set->mask[0][0]), m1 = _mm256_set1_epi8((char)set->mask[0][1]);
-  const __m256i sv = _mm256_set1_epi8((char)stop);
-  size_t i = 0;
+  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
+  size_t i = 0, newlines = 0;
   size_t span = 64 + set->longest - 1;
   for (; n >= span && i <= n - span; i += 64) {
     __m256i x0 = _mm256_loadu_si256((const __m256i *)(p + i + o0));
@@ -194,27 +196,51 @@ static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsig
     }
     __m256i c0 = _mm256_and_si256(_mm256_cmpeq_epi8(x0, b0), _mm256_cmpeq_epi8(y0, b1));
     __m256i c1 = _mm256_and_si256(_mm256_cmpeq_epi8(x1, b0), _mm256_cmpeq_epi8(y1, b1));
+    __m256i v0 = _mm256_setzero_si256(), v1 = _mm256_setzero_si256();
+    if (stops || counts) {
+      v0 = _mm256_loadu_si256((const __m256i *)(p + i));
+      v1 = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+    }
     if (stops) {
-      c0 = _mm256_or_si256(c0, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), sv));
-      c1 = _mm256_or_si256(c1, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)), sv));
+      c0 = _mm256_or_si256(c0, _mm256_cmpeq_epi8(v0, sv));
+      c1 = _mm256_or_si256(c1, _mm256_cmpeq_epi8(v1, sv));
     }
     __m256i any = _mm256_or_si256(c0, c1);
     if (!_mm256_testz_si256(any, any)) {
       unsigned long long bits = (unsigned long long)(unsigned)_mm256_movemask_epi8(c0)
                               | ((unsigned long long)(unsigned)_mm256_movemask_epi8(c1) << 32);
       ptrdiff_t r = csg_resolve(set, p, n, i, bits, stop, kind);
-      if (r >= 0) return r;
+      if (r >= 0) {
+        *lines = newlines;
+        *counted = i;
+        return r;
+      }
+    }
+    if (counts) {
+      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
+                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
+      newlines += (size_t)__builtin_popcountll(lf);
     }
   }
+  *lines = newlines;
+  *counted = counts ? i : 0;
   return csg_scan_scalar(set, p, n, i, stop, kind);
 }
 
 __attribute__((target("avx2")))
-static ptrdiff_t csg_scan1_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
+static ptrdiff_t csg_scan1_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind,
+                                size_t *lines, size_t *counted) {
+  const int stops = stop >= 0, counts = lines != NULL;
+  size_t unused = 0;
+  if (!counts) lines = &unused;
+#define CSG_SCAN1(c, s, l) csg_scan1_avx2_body(set, p, n, stop, kind, lines, counted, c, s, l)
   if (set->caseless) {
-    return stop >= 0 ? csg_scan1_avx2_body(set, p, n, stop, kind, 1, 1) : csg_scan1_avx2_body(set, p, n, stop, kind, 1, 0);
+    if (stops) return counts ? CSG_SCAN1(1, 1, 1) : CSG_SCAN1(1, 1, 0);
+    return counts ? CSG_SCAN1(1, 0, 1) : CSG_SCAN1(1, 0, 0);
   }
-  return stop >= 0 ? csg_scan1_avx2_body(set, p, n, stop, kind, 0, 1) : csg_scan1_avx2_body(set, p, n, stop, kind, 0, 0);
+  if (stops) return counts ? CSG_SCAN1(0, 1, 1) : CSG_SCAN1(0, 1, 0);
+  return counts ? CSG_SCAN1(0, 0, 1) : CSG_SCAN1(0, 0, 0);
+#undef CSG_SCAN1
 }
 
 // Teddy-style multi-literal filter (AVX2): for up to 8 needles, the first
@@ -290,7 +316,8 @@ static ptrdiff_t csg_teddy_resolve(const csg_literals *set, const unsigned char 
 
 __attribute__((target("avx2"), always_inline))
 static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy *t, const unsigned char *p, size_t n,
-                                       int stop, int *kind, const int columns, const int stops) {
+                                       int stop, int *kind, size_t *lines, size_t *counted, const int columns,
+                                       const int stops, const int counts) {
   __m256i lo[3], hi[3];
   for (int j = 0; j < columns; j++) {
     lo[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t->lo[j]));
@@ -298,8 +325,8 @@ static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy 
   }
   const __m256i nibble = _mm256_set1_epi8(15);
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i sv = _mm256_set1_epi8((char)stop);
-  size_t i = 0;
+  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
+  size_t i = 0, newlines = 0;
   // Loads reach position i + 63 + columns - 1; a candidate's needle is checked within n.
   size_t span = 64 + (size_t)columns - 1;
   for (; n >= span && i <= n - span; i += 64) {
@@ -307,30 +334,53 @@ static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy 
     __m256i r1 = csg_teddy_step(p + i + 32, lo, hi, nibble, columns);
     unsigned b0 = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r0, zero));
     unsigned b1 = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r1, zero));
+    __m256i v0 = _mm256_setzero_si256(), v1 = _mm256_setzero_si256();
+    if (stops || counts) {
+      v0 = _mm256_loadu_si256((const __m256i *)(p + i));
+      v1 = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+    }
     if (stops) {
-      b0 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), sv));
-      b1 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)), sv));
+      b0 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, sv));
+      b1 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, sv));
     }
     if (b0 | b1) {
       ptrdiff_t r = b0 ? csg_teddy_resolve(set, p, n, i, r0, b0, stop, kind) : -1;
-      if (r >= 0) return r;
-      r = b1 ? csg_teddy_resolve(set, p, n, i + 32, r1, b1, stop, kind) : -1;
-      if (r >= 0) return r;
+      if (r < 0 && b1) r = csg_teddy_resolve(set, p, n, i + 32, r1, b1, stop, kind);
+      if (r >= 0) {
+        *lines = newlines;
+        *counted = i;
+        return r;
+      }
+    }
+    if (counts) {
+      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
+                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
+      newlines += (size_t)__builtin_popcountll(lf);
     }
   }
+  *lines = newlines;
+  *counted = counts ? i : 0;
   return csg_scan_scalar(set, p, n, i, stop, kind);
 }
 
 __attribute__((target("avx2")))
-static ptrdiff_t csg_scan_teddy_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
+static ptrdiff_t csg_scan_teddy_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind,
+                                     size_t *lines, size_t *counted) {
   csg_teddy t;
   csg_teddy_build(set, &t);
-  const int stops = stop >= 0;
+  const int stops = stop >= 0, counts = lines != NULL;
+  size_t unused = 0;
+  if (!counts) lines = &unused;
+#define CSG_TEDDY(c, s, l) csg_teddy_body(set, &t, p, n, stop, kind, lines, counted, c, s, l)
+#define CSG_TEDDY_COLUMNS(c) \
+  (stops ? (counts ? CSG_TEDDY(c, 1, 1) : CSG_TEDDY(c, 1, 0)) : (counts ? CSG_TEDDY(c, 0, 1) : CSG_TEDDY(c, 0, 0)))
   switch (t.columns) {
-  case 1: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 1, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 1, 0);
-  case 2: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 2, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 2, 0);
-  default: return stops ? csg_teddy_body(set, &t, p, n, stop, kind, 3, 1) : csg_teddy_body(set, &t, p, n, stop, kind, 3, 0);
+  case 1: return CSG_TEDDY_COLUMNS(1);
+  case 2: return CSG_TEDDY_COLUMNS(2);
+  default: return CSG_TEDDY_COLUMNS(3);
   }
+#undef CSG_TEDDY_COLUMNS
+#undef CSG_TEDDY
 }
 
 static size_t csg_count_sse2(const unsigned char *p, size_t n, unsigned char byte) {
@@ -373,13 +423,38 @@ static int csg_has_avx2(void) {
 }
 #endif
 
-ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
+// The kernel for `set`. With `lines`, it counts the "\n" bytes of the blocks it
+// passes: *lines of them in [0, *counted).
+static ptrdiff_t csg_literals_kernel(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind,
+                                     size_t *lines, size_t *counted) {
+  *counted = 0;
+  if (lines) *lines = 0;
 #if CSG_X86
   if (!csg_has_avx2()) return csg_scan_sse2(set, p, n, stop, kind);
-  return set->count > 1 ? csg_scan_teddy_avx2(set, p, n, stop, kind) : csg_scan1_avx2(set, p, n, stop, kind);
+  return set->count > 1 ? csg_scan_teddy_avx2(set, p, n, stop, kind, lines, counted)
+                        : csg_scan1_avx2(set, p, n, stop, kind, lines, counted);
 #else
   return csg_scan_scalar(set, p, n, 0, stop, kind);
 #endif
+}
+
+size_t csg_finish_count(const unsigned char *p, size_t n, ptrdiff_t result, size_t lines, size_t counted) {
+  size_t target = result >= 0 ? (size_t)result : n;
+  if (target >= counted) return lines + csg_count_byte_unguarded(p + counted, target - counted, '\n');
+  return lines - csg_count_byte_unguarded(p + target, counted - target, '\n');
+}
+
+ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind) {
+  size_t counted;
+  return csg_literals_kernel(set, p, n, stop, kind, NULL, &counted);
+}
+
+ptrdiff_t csg_literals_scan_lines_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop,
+                                            int *kind, size_t *newlines) {
+  size_t lines, counted;
+  ptrdiff_t r = csg_literals_kernel(set, p, n, stop, kind, &lines, &counted);
+  *newlines = csg_finish_count(p, n, r, lines, counted);
+  return r;
 }
 
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n) {

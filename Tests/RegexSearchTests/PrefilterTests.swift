@@ -461,3 +461,83 @@ import Testing
     }
   }
 }
+
+/// The prefilter's scan counts the newlines it passes in the same pass
+/// (`csg_literals_scan_lines_unguarded`, `csg_classes_scan_lines_unguarded`):
+/// line numbers and `nextLineNumber` must equal those of a search without a
+/// prefilter, wherever candidates, false candidates, newlines and the end fall
+/// relative to the kernels' 64-byte blocks.
+@Suite("Line numbers counted by the prefilter's scan") struct PrefilterLineCountTests {
+  static let patterns: [(String, Pattern.Options)] = [
+    ("ERROR", [.utf]),                              // one literal, exact
+    ("ERROR|FATAL|panic", [.utf]),                  // several literals (Teddy)
+    ("error", [.utf, .caseInsensitive]),            // caseless literal
+    ("[A-Z]+_RESUME", [.utf]),                      // literal suffix, verified
+    (#"\w+ ERROR \d"#, [.utf, .skipsInvalidLineStart]),  // literal inside, verified, many misses
+    ("[a-z]{3}[0-9]{2}", [.utf]),                   // class sequence, verified
+    (#"[a-z]\s\s[0-9]"#, [.utf]),                    // class sequence whose candidates may span lines
+  ]
+
+  /// Lines of words, some holding a candidate or a near miss; empty lines and
+  /// runs of newlines; optionally no final newline.
+  static func subject(seed: UInt64, lines: Int, terminated: Bool) -> [UInt8] {
+    var state = seed
+    func next(_ n: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(n))
+    }
+    let words = ["a", "bb", "ccc", "dd4", "x", "ERROR 7", "ERROR x", "FATAL", "panic", "Error", "PM_RESUME",
+                 "_RESUME", "abc12", "ab1", "q ERROR 3", "ERRO", "b\n\n7", "c \n5", "d  8", "\u{e9}t\u{e9}", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]
+    var out: [UInt8] = []
+    for i in 0..<lines {
+      for w in 0..<next(6) {
+        if w > 0 { out.append(0x20) }
+        // Candidates are rare next to the filler, so some stretches hold none.
+        out += Array((next(8) == 0 ? words[next(words.count)] : words[next(4)]).utf8)
+      }
+      if i < lines - 1 || terminated { out.append(0x0A) }
+    }
+    return out
+  }
+
+  static func check(_ bytes: [UInt8], _ context: String) throws {
+    let buffer = HeapByteBuffer(bytes)
+    for (source, options) in patterns {
+      let p = try Pattern(source, options: options)
+      let plain = try Pattern("(?=)" + source, options: options)
+      #expect(p.storage.prefilter != nil, "\(source) takes a prefilter")
+      for parallelism in [1, 2] {
+        var a = p.matchingLines(in: buffer, parallelism: parallelism).makeIterator()
+        var b = plain.matchingLines(in: buffer, parallelism: parallelism).makeIterator()
+        var found: [LineMatch] = [], expected: [LineMatch] = []
+        while let line = try a.next() { found.append(line) }
+        while let line = try b.next() { expected.append(line) }
+        #expect(found == expected, "\(source) -j\(parallelism) \(context)")
+        #expect(a.nextLineNumber == b.nextLineNumber, "\(source) -j\(parallelism) \(context)")
+      }
+    }
+  }
+
+  @Test("small subjects: every length around the 64-byte blocks, with and without a final newline")
+  func small() throws {
+    for seed in UInt64(1)...150 {
+      for terminated in [true, false] {
+        let bytes = Self.subject(seed: seed, lines: Int(seed % 23), terminated: terminated)
+        try Self.check(bytes, "seed \(seed) terminated \(terminated) (\(bytes.count) bytes)")
+      }
+    }
+  }
+
+  @Test("long stretches without a candidate (past 256 KiB windows), a candidate on the last, unterminated line")
+  func long() throws {
+    var bytes: [UInt8] = []
+    let filler = Array("alpha beta gamma delta\n\n".utf8)
+    while bytes.count < 600_000 { bytes += filler }
+    bytes += Array("x ERROR 1\n".utf8)
+    while bytes.count < 900_000 { bytes += filler }
+    for tail in ["ERROR", "ab PM_RESUME", "q ERROR 5", "Error", "ERRO"] {
+      try Self.check(bytes + Array(tail.utf8), "tail \(tail)")
+      try Self.check(bytes + Array(tail.utf8) + [0x0A], "tail \(tail) terminated")
+    }
+  }
+}

@@ -84,6 +84,14 @@ int csg_literals_scan(const csg_literals *set, const void *p, size_t n, int stop
 /// The unguarded kernels (for callers already inside a guarded call).
 ptrdiff_t csg_literals_scan_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind);
 ptrdiff_t csg_literals_find_unguarded(const csg_literals *set, const unsigned char *p, size_t n);
+/// csg_literals_scan_unguarded that also sets *newlines to the number of "\n"
+/// bytes before the result ([0, result), or [0, n) when it is -1), counted in
+/// the same pass over the data.
+ptrdiff_t csg_literals_scan_lines_unguarded(const csg_literals *set, const unsigned char *p, size_t n, int stop,
+                                            int *kind, size_t *newlines);
+/// For the kernels: `lines` "\n" bytes counted in p[0, counted), made the count
+/// of p[0, result) (p[0, n) when result is -1) by counting the difference.
+size_t csg_finish_count(const unsigned char *p, size_t n, ptrdiff_t result, size_t lines, size_t counted);
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte);
 
 /// The length of the longest prefix of [0, n) whose bytes are all ASCII (< 0x80).
@@ -123,6 +131,10 @@ int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length);
 int csg_classes_scan(const csg_classes *seq, const void *p, size_t n, int stop, ptrdiff_t *result, int *kind,
                      const void **fault);
 ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind);
+/// csg_classes_scan_unguarded that also counts the "\n" bytes before the result
+/// (as csg_literals_scan_lines_unguarded).
+ptrdiff_t csg_classes_scan_lines_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop,
+                                           int *kind, size_t *newlines);
 
 // ---- candidate lines (lines.c) ---------------------------------------------------
 
@@ -134,7 +146,9 @@ typedef struct {
   /// CSG_FOUND_STOP (the stop byte at `at`) or CSG_FOUND_NONE.
   int kind;
   ptrdiff_t at, line_start, line_end;
-  /// "\n" bytes in [from, line_start) (when asked for).
+  /// "\n" bytes in [from, line_start) (when asked for); with CSG_FOUND_NONE,
+  /// in [from, at), where `at` is `end` or, when a line passed over by the
+  /// verifier reaches past `end`, that line's end (after its "\n").
   size_t newlines;
   /// The byte at line_start (read under the same guard, so a caller needs no
   /// guarded read of its own to look at the line's start).

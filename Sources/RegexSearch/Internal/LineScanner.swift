@@ -19,9 +19,11 @@
 ///
 /// Prefilter: when the pattern has needles (`LiteralExtraction`), they are
 /// searched instead (vectorised) and only the lines holding one are matched,
-/// alone (see `runPrefiltered`). Long stretches without a needle are scanned a
-/// window at a time, so the newlines of a window are counted while its bytes
-/// are still in the cache.
+/// alone (see `runPrefiltered`). The scan counts the newlines it passes in the
+/// same vectorised pass, for line numbers; with `inverted`, where the lines
+/// passed are selected, long stretches without a needle are scanned a window
+/// at a time, so the lines of a window are selected while its bytes are still
+/// in the cache.
 ///
 /// Binary detection (`binaryReadSize`): grep's rule for files holding a NUL
 /// byte. A line is text when no NUL lies before the end of the read (of
@@ -237,9 +239,10 @@ struct LineScanner {
     while position < end {
       if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
       if !fused, try !checkAhead(memory, pattern: text) { continue }
-      // Scan a window at a time when the lines passed must be counted or selected,
-      // so that happens while the window's bytes are in the cache.
-      let stretchEnd = skipsUncounted ? end : min(end, position + Self.window)
+      // Scan a window at a time when the lines passed must be selected (inverted),
+      // so that happens while the window's bytes are in the cache; the newlines
+      // of lines passed are counted by the scan itself, in the same pass.
+      let stretchEnd = inverted ? min(end, position + Self.window) : end
       let stopping = fused && binaryOffset == nil
       // One call: the NUL check of the bytes a previous line left unchecked, the
       // scan, and the candidate's line with the newlines before it.
@@ -288,8 +291,18 @@ struct LineScanner {
                             inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
           return false
         }
-      case .none:
+      case .none(let newlines):
         if stopping { verified = max(verified, stretchEnd) }
+        if !inverted {
+          // stretchEnd is `end` (and the limit): no line left holds a candidate, so
+          // none is selected, and the scan counted their newlines.
+          if numbersLines {
+            lineNumber += newlines
+            if try memory.byte(at: end - 1, pattern: text) != 0x0A { lineNumber += 1 }  // an unterminated last line
+          }
+          position = end
+          continue
+        }
         // No candidate starts before stretchEnd, but one may straddle it: go on from the
         // start of the line holding stretchEnd, after the lines wholly before it.
         var resume = stretchEnd
@@ -304,10 +317,8 @@ struct LineScanner {
             continue
           }
         }
-        if skipsUncounted {
-          position = resume
-        } else if try !skipLines(upTo: resume, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
-                                 emit: emit, pattern: text) {
+        if try !skipLines(upTo: resume, memory, inverted: inverted, selected: &selected, countOnly: countOnly,
+                          emit: emit, pattern: text) {
           return false
         }
       }

@@ -30,8 +30,10 @@ enum LineHit {
   case candidate(at: Int, lineStart: Int, lineEnd: Int, newlines: Int, first: UInt8, verified: Bool)
   /// The stop byte lies here.
   case stop(Int)
-  /// Neither before the end.
-  case none
+  /// Neither before the end. When newlines were counted and `limit` is `end`,
+  /// `newlines` of them lie from where the search began to the end (see
+  /// `csg_line_hit.newlines` for a larger limit).
+  case none(newlines: Int)
 }
 
 /// Calls `csg_next_line` for a prefilter's kernel data.
@@ -54,7 +56,7 @@ func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg
   case Int32(CSG_FOUND_STOP):
     return .stop(hit.at)
   default:
-    return .none
+    return .none(newlines: hit.newlines)
   }
 }
 
