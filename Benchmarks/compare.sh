@@ -35,8 +35,7 @@ scripts/ensure-deps.sh
 
 # Our own build directory, so the timing build never collides with a developer's .build.
 scratch=${SCRATCH_PATH:-.build-bench}
-swift build -c release --scratch-path "$scratch" --product mmgrep >/dev/null
-mmgrep="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/mmgrep"
+mmgrep="$(scripts/release-build.sh --scratch-path "$scratch" mmgrep)/mmgrep"
 out=Benchmarks/results; mkdir -p "$out"
 cc -O2 -o "$out/pcre2_loop" Benchmarks/baseline/pcre2_loop.c $(pkg-config --cflags --libs libpcre2-8)
 

@@ -11,8 +11,7 @@ mkdir -p Benchmarks/data
 
 if [ ! -s Benchmarks/data/sample.log ] || [ "$(cat Benchmarks/data/sample.log.size 2>/dev/null)" != "$size" ]; then
   scratch=${SCRATCH_PATH:-.build-bench}
-  swift build -c release --scratch-path "$scratch" --product samplelog >/dev/null
-  "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/samplelog" --size "$size" --seed 42 Benchmarks/data/sample.log
+  "$(scripts/release-build.sh --scratch-path "$scratch" samplelog)/samplelog" --size "$size" --seed 42 Benchmarks/data/sample.log
   echo "$size" > Benchmarks/data/sample.log.size
 fi
 

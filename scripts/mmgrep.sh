@@ -17,8 +17,7 @@ ROOT="$PWD"
 
 scripts/ensure-deps.sh
 echo "building mmgrep (release)..." >&2
-swift build -c release --product mmgrep >&2
-BIN="$(swift build -c release --show-bin-path)"
+BIN="$(scripts/release-build.sh mmgrep)"
 
 if [ "$#" -eq 1 ] && [ -f "${OLDPWD:-$ROOT}/$1" -o -f "$1" ]; then
   # Run from where the user called us, so relative file names work.
@@ -44,7 +43,7 @@ if [ "$#" -gt 0 ]; then
   exec "$BIN/mmgrep" "$@"
 fi
 
-swift build -c release --product samplelog >&2
+scripts/release-build.sh samplelog >/dev/null
 SIZE="${SAMPLE_SIZE:-300M}"
 SEED="${SAMPLE_SEED:-1}"
 SAMPLE="samples/sample.log"
