@@ -37,8 +37,9 @@ import Testing
     "foo|",              // an empty branch matches everywhere
     "(foo)*bar|x",       // the "x" branch is one byte
     #"\Qa.b\E"#,         // quoting is not parsed
-    "(?i)error",         // inline options are refused
-    "(?i:error)",
+    "(?i:error)",        // inline options are refused (but a leading "(?i)")
+    "a(?i)bcd",
+    "(?s)abc",
     #"\x41BCD"#,
     #"(ab)\1cd"#,        // backreferences
     "foo(?=bar)",        // lookarounds
@@ -56,6 +57,20 @@ import Testing
   ])
   func refused(pattern: String) {
     #expect(Self.needles(pattern) == nil, "pattern \(pattern)")
+  }
+
+  @Test("a leading (?i) reads as the caseless option")
+  func leadingCaseless() {
+    let one = LiteralExtraction.needles(for: [Array("(?i)error".utf8)], options: [.utf])
+    #expect(one == .init(literals: [Array("error".utf8)], caseless: true, isExact: true))
+    let many = LiteralExtraction.needles(for: [Array("(?i)(fatal|panic)".utf8)], options: [.utf])
+    #expect(many == .init(literals: [Array("fatal".utf8), Array("panic".utf8)], caseless: true, isExact: true))
+    // One caseless alternative of two: every needle compared caselessly, none exact.
+    let mixed = LiteralExtraction.needles(for: [Array("(?i)error".utf8), Array("FATAL".utf8)], options: [])
+    #expect(mixed == .init(literals: [Array("error".utf8), Array("FATAL".utf8)], caseless: true, isExact: false))
+    // With -F the text is literal: "(?i)" is part of the needle.
+    let literal = LiteralExtraction.needles(for: [Array("(?i)error".utf8)], options: [.literal])
+    #expect(literal == .init(literals: [Array("(?i)error".utf8)], caseless: false, isExact: true))
   }
 
   @Test("caseless needles avoid bytes Unicode folds onto ASCII")
@@ -123,7 +138,8 @@ import Testing
     ("connection reset", [.caseInsensitive, .utf]), ("reset", [.caseInsensitive, .utf]),
     ("ERROR|FATAL|panic|deadlock", []), ("ERROR|FATAL|panic|deadlock", [.caseInsensitive]),
     ("[A-Z]+_RESUME", []), (#"\w+\s+\w+_RESUME"#, []), ("(foo)?bar", []), ("foo|", []), ("a|b.*c", []),
-    (#"\Qa.b\E"#, []), ("(?i)error", []), ("(?i:dead)lock", []), (#"\x41"#, []), (#"(ab)\1"#, []),
+    (#"\Qa.b\E"#, []), ("(?i)error", []), ("(?i)(fatal|panic)", [.utf]), ("(?i)Kelvin sKy", [.utf]),
+    ("(?i)ñandú", [.utf]), ("(?i)ERROR|deadlock", []), ("(?i:dead)lock", []), (#"\x41"#, []), (#"(ab)\1"#, []),
     ("colou?r", []), (#"\bfoo\b"#, []), ("^foo", []), ("bar$", []), ("^$", []), ("(?:ab|cd)ef", []),
     ("ñandú", [.caseInsensitive, .utf]), ("Ñandú", [.utf]), ("\u{212A}", [.caseInsensitive, .utf]),
     ("k", [.caseInsensitive, .utf]), (#"qq\tzz"#, []), (#"\d+\.\d+\.\d+\.\d+"#, []), ("x(", [.literal]),

@@ -24,12 +24,18 @@
 /// caseless, only ASCII bytes (compared ASCII-caseless) and, in UTF mode, none of
 /// `k K s S` (Unicode folds KELVIN SIGN and LONG S onto them).
 ///
+/// A pattern that starts with `(?i)` is read as the rest of it with the
+/// caseless option: PCRE2 applies an option set at the very start to the whole
+/// pattern, as `.caseInsensitive` does. (When only some of several
+/// alternatives start with it, the needles are compared caselessly for all —
+/// a larger set of candidates, so still sound — and none is exact.)
+///
 /// Whatever the parser does not fully understand — `\Q…\E`, `\x`, `\o`, `\c`,
-/// `\N`, `\p`, backreferences, `\K`, `\A`-style anchors, any `(?` other than
-/// `(?:` and named groups (so inline options, lookarounds, atomic groups,
-/// conditionals, recursion), verbs `(*…)`, a `{` that is not a plain
-/// quantifier, extended mode — refuses the whole pattern: no prefilter, and the
-/// search runs the exact PCRE2 path. The same applies when the best set is too
+/// `\N`, `\p`, backreferences, `\K`, `\A`-style anchors, any other `(?` than
+/// `(?:`, named groups and that leading `(?i)` (so other inline options,
+/// lookarounds, atomic groups, conditionals, recursion), verbs `(*…)`, a `{`
+/// that is not a plain quantifier, extended mode — refuses the whole pattern:
+/// no prefilter, and the search runs the exact PCRE2 path. The same applies when the best set is too
 /// weak (a needle shorter than two bytes) or too large (more than 8 needles).
 enum LiteralExtraction {
   /// The needles and how to compare them, or `nil` when none are known.
@@ -50,7 +56,13 @@ enum LiteralExtraction {
   /// (one for a plain pattern) with `options`.
   static func needles(for texts: [[UInt8]], options: Pattern.Options) -> Needles? {
     if options.contains(.extended) || texts.isEmpty { return nil }
-    let caseless = options.contains(.caseInsensitive)
+    let literalText = options.contains(.literal)
+    let inlineCaseless = Array("(?i)".utf8)
+    let leadsCaseless = texts.map { !literalText && $0.starts(with: inlineCaseless) }
+    let texts = zip(texts, leadsCaseless).map { text, leads in leads ? Array(text.dropFirst(inlineCaseless.count)) : text }
+    let caseless = options.contains(.caseInsensitive) || leadsCaseless.contains(true)
+    // Exactness needs every alternative compared as its needles are.
+    let uniformCase = options.contains(.caseInsensitive) || leadsCaseless.allSatisfy { $0 } || !caseless
     let utf = options.contains(.utf)
     var all: [[UInt8]] = []
     // Every string the whole pattern can match, while known and free of assertions.
@@ -72,7 +84,7 @@ enum LiteralExtraction {
     let reduced = minimized(all)
     guard reduced.count <= maximumNeedles, let shortest = reduced.map(\.count).min(), shortest >= 2 else { return nil }
     let wrapped = options.contains(.wholeWords) || options.contains(.wholeLines)
-    let exact = !wrapped && matches.map { whole in
+    let exact = !wrapped && uniformCase && matches.map { whole in
       // Needles are stored folded when caseless; compare the same way.
       let fold: ([UInt8]) -> [UInt8] = { caseless ? $0.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } : $0 }
       let folded = Set(whole.map(fold))
