@@ -1,4 +1,5 @@
 import ByteBuffer
+import CScanGuard
 import Dispatch
 
 /// Whether a line search treats a NUL byte as the mark of binary data.
@@ -442,6 +443,13 @@ public struct LineSequence {
   let binaryReadSize: Int?
   /// Set by the `budget:` overloads (Pattern+Budget.swift).
   var budget: SearchBudget? = nil
+  /// With `parallelism` > 1 and no budget: while the caller handles the lines
+  /// of one window, the next window is searched on other threads, so printing
+  /// lines and searching overlap (mmgrep's `-j`). The search then reads the
+  /// subject between calls to `next()`, and holds an access to a buffer until
+  /// that window is done even when the caller stops early (a `close()` in
+  /// that time reports the buffer busy); so it is not on for library callers.
+  package var overlapsWindows = false
 
   init(pattern: Pattern, source: SubjectSource, inverted: Bool, parallelism: Int, chunkSize: Int,
        range: Range<Int>? = nil, firstLineNumber: Int = 1, binaryReadSize: Int? = nil) {
@@ -503,6 +511,8 @@ public struct LineSequence {
       return scanner?.binaryOffset
     }
     var windowBinaryOffset: Int?
+    /// The next window, being searched on another thread (`overlapsWindows`).
+    var prefetch: WindowPrefetch? = nil
 
     /// The next selected line, or `nil` after the last one.
     ///
@@ -570,15 +580,44 @@ public struct LineSequence {
       return pending[pendingIndex]
     }
 
-    /// Searches the next `parallelism` chunks concurrently and queues their lines.
+    /// Searches the next `parallelism` chunks concurrently and queues their lines
+    /// (or takes those of the window searched ahead), then, with
+    /// `overlapsWindows`, starts searching the window after it.
     private mutating func fillWindow() throws(RegexError) {
       let s = sequence
-      let start = nextWindow
-      let firstLine = windowLineNumber
-      let (lines, windowEnd, lineCount, done, binary) = try s.source.withBytes(pattern: s.pattern.source) {
-        (memory) throws(RegexError) -> ([LineMatch], Int, Int, Bool, Int?) in
+      let window: WindowResult
+      if let ahead = prefetch, ahead.start == nextWindow {
+        prefetch = nil
+        window = try ahead.wait().get()
+      } else {
+        window = try Self.searchWindow(s, start: nextWindow, firstLine: windowLineNumber)
+      }
+      pending = window.lines
+      pendingIndex = 0
+      nextWindow = window.end
+      windowLineNumber += window.lineCount
+      windowBinaryOffset = window.binaryOffset
+      finished = window.isLast
+      if s.overlapsWindows && !finished {
+        prefetch = WindowPrefetch(s, start: nextWindow, firstLine: windowLineNumber)
+      }
+    }
+
+    /// What one window of a parallel search found.
+    struct WindowResult {
+      var lines: [LineMatch]
+      /// Where the window ended (a line start, or the range's end).
+      var end: Int
+      var lineCount: Int
+      var isLast: Bool
+      var binaryOffset: Int?
+    }
+
+    /// Searches the window of `s` that starts at `start` (`parallelism` chunks, concurrently).
+    static func searchWindow(_ s: LineSequence, start: Int, firstLine: Int) throws(RegexError) -> WindowResult {
+      try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) -> WindowResult in
         let limit = try memory.checked(s.range, pattern: s.pattern.source).upperBound
-        if start >= limit { return ([], start, 0, true, nil) }
+        if start >= limit { return WindowResult(lines: [], end: start, lineCount: 0, isLast: true) }
         let windowBytes = s.chunkSize * s.parallelism
         var end = limit
         if start + windowBytes < limit {
@@ -592,15 +631,9 @@ public struct LineSequence {
                                                  binaryReadSize: s.binaryReadSize)
         let combined = try s.pattern.combine(results, chunks: chunks, in: memory, inverted: s.inverted,
                                              firstLine: firstLine, binaryReadSize: s.binaryReadSize)
-        return (combined.lines, end, combined.lineCount, end >= limit || combined.binaryOffset != nil,
-                combined.binaryOffset)
+        return WindowResult(lines: combined.lines, end: end, lineCount: combined.lineCount,
+                            isLast: end >= limit || combined.binaryOffset != nil, binaryOffset: combined.binaryOffset)
       }
-      pending = lines
-      pendingIndex = 0
-      nextWindow = windowEnd
-      windowLineNumber = firstLine + lineCount
-      windowBinaryOffset = binary
-      finished = done
     }
   }
 
@@ -641,4 +674,43 @@ public struct LineSequence {
     try forEach { (line) throws(RegexError) -> Bool in all.append(line); return true }
     return all
   }
+}
+
+/// A window of a parallel line search, searched on another thread while the
+/// caller handles the lines before it (`LineSequence.overlapsWindows`).
+final class WindowPrefetch: @unchecked Sendable {
+  // @unchecked: `result` is written once, by the search, before `done` is
+  // signalled, and read only after waiting for it; what the search reads (the
+  // pattern, a buffer behind its own lock, arrays and strings) is safe to read
+  // from another thread.
+  let start: Int
+  private let done = DispatchSemaphore(value: 0)
+  private var result: Result<LineSequence.Iterator.WindowResult, RegexError>?
+
+  init(_ sequence: LineSequence, start: Int, firstLine: Int) {
+    self.start = start
+    let job = UncheckedSendable(sequence)
+    DispatchQueue.global().async { [self] in
+      result = Result { () throws(RegexError) in
+        try LineSequence.Iterator.searchWindow(job.value, start: start, firstLine: firstLine)
+      }
+      // The semaphore's hand-off is invisible to ThreadSanitizer (futex in an uninstrumented runtime).
+      csg_sync_release(Unmanaged.passUnretained(self).toOpaque())
+      done.signal()
+    }
+  }
+
+  /// Waits until the window is searched; what it found.
+  func wait() -> Result<LineSequence.Iterator.WindowResult, RegexError> {
+    done.wait()
+    csg_sync_acquire(Unmanaged.passUnretained(self).toOpaque())
+    return result!
+  }
+}
+
+/// A value handed to another thread where the compiler cannot prove it safe
+/// (see the use for why it is).
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }

@@ -146,8 +146,11 @@ struct CheckedLines<Buffer: MutableByteBuffer>: LineSource {
     self.threads = threads
     self.stopsAtBinary = stopsAtBinary
     detection = checksBinary ? .stopAtNUL(readSize: readSize) : .none
-    text = pattern.matchingLines(in: buffer, inverted: invert, parallelism: threads, binaryDetection: detection,
-                                 budget: budget).makeIterator()
+    var lines = pattern.matchingLines(in: buffer, inverted: invert, parallelism: threads, binaryDetection: detection,
+                                      budget: budget)
+    // With -j, print one window's lines while the next is searched.
+    lines.overlapsWindows = true
+    text = lines.makeIterator()
   }
 
   mutating func next() throws(RegexError) -> SelectedLine? {

@@ -557,3 +557,65 @@ import Testing
     }
   }
 }
+
+/// `LineSequence.overlapsWindows` (mmgrep's `-j`): the next window is searched
+/// on other threads while the caller handles the lines of the one before. The
+/// lines, numbers, binary offsets and errors must be those of the search that
+/// waits for each window.
+@Suite("Overlapped windows of a parallel line search") struct OverlappedWindowTests {
+  @Test("the same lines, numbers and binary offsets as window by window",
+        arguments: [nil, 1_500, 20_000])
+  func sameResults(nulAtLine: Int?) throws {
+    let bytes = PrefilterVerifierTests.log(nulAtLine: nulAtLine)
+    for source in ["GET /api/7", #"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, "ip=10", "(?=)status=200"] {
+      let pattern = try Pattern(source, options: [.utf, .skipsInvalidLineStart])
+      for detection in [BinaryDetection.none, .stopAtNUL(readSize: 4096)] {
+        for chunkSize in [512, 65_536] {
+          for inverted in [false, true] {
+            func run(overlapped: Bool) throws -> ([LineMatch], Int, Int?) {
+              var sequence = LineSequence(pattern: pattern, source: .bytes(bytes), inverted: inverted, parallelism: 2,
+                                          chunkSize: chunkSize, binaryReadSize: detection.readSize)
+              sequence.overlapsWindows = overlapped
+              var iterator = sequence.makeIterator()
+              var lines: [LineMatch] = []
+              while let line = try iterator.next() { lines.append(line) }
+              return (lines, iterator.nextLineNumber, iterator.binaryOffset)
+            }
+            let plain = try run(overlapped: false), overlapped = try run(overlapped: true)
+            let context = "\(source) \(detection) chunk \(chunkSize) inverted \(inverted)"
+            #expect(!plain.0.isEmpty, "\(context)")
+            #expect(overlapped.0 == plain.0, "\(context)")
+            #expect(overlapped.1 == plain.1, "\(context)")
+            #expect(overlapped.2 == plain.2, "\(context)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test("a match error in a window searched ahead is thrown where the plain search throws it")
+  func sameError() throws {
+    // Every line matches at once but one in the middle, which exceeds the match limit.
+    var text = ""
+    for i in 0..<400 { text += i == 200 ? String(repeating: "a", count: 40) + "!\n" : "b\(i)\n" }
+    let pattern = try Pattern("(a|aa)+$|b", options: [.utf], limits: .init(matchLimit: 2_000))
+    func run(overlapped: Bool) -> (lines: Int, error: RegexError?) {
+      var sequence = LineSequence(pattern: pattern, source: .string(text), inverted: false, parallelism: 2,
+                                  chunkSize: 64)
+      sequence.overlapsWindows = overlapped
+      var iterator = sequence.makeIterator()
+      var lines = 0
+      do {
+        while try iterator.next() != nil { lines += 1 }
+      } catch {
+        return (lines, error)
+      }
+      return (lines, nil)
+    }
+    let plain = run(overlapped: false), overlapped = run(overlapped: true)
+    #expect(plain.error?.kind == .match)
+    #expect(plain.lines > 150)
+    #expect(overlapped.lines == plain.lines)
+    #expect(overlapped.error?.kind == plain.error?.kind && overlapped.error?.offset == plain.error?.offset)
+  }
+}
