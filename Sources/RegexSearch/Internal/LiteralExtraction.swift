@@ -35,8 +35,9 @@
 /// `(?:`, named groups and that leading `(?i)` (so other inline options,
 /// lookarounds, atomic groups, conditionals, recursion), verbs `(*…)`, a `{`
 /// that is not a plain quantifier, extended mode — refuses the whole pattern:
-/// no prefilter, and the search runs the exact PCRE2 path. The same applies when the best set is too
-/// weak (a needle shorter than two bytes) or too large (more than 8 needles).
+/// no prefilter, and the search runs the exact PCRE2 path. The same applies
+/// when the best set is too weak (a needle shorter than two bytes) or too large
+/// (more than 8 needles).
 enum LiteralExtraction {
   /// The needles and how to compare them, or `nil` when none are known.
   struct Needles: Equatable {
