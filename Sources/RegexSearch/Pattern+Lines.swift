@@ -573,6 +573,11 @@ public struct LineSequence {
     private mutating func nextParallel() throws(RegexError) -> LineMatch? {
       while pendingIndex == pending.count {
         if let budget = sequence.budget { return try refillBudgeted(budget) }
+        if let error = deferredError {
+          // The lines before the failing one were delivered; a retry starts at that line.
+          deferredError = nil
+          throw error
+        }
         if finished { return nil }
         try fillWindow()
       }
@@ -598,6 +603,10 @@ public struct LineSequence {
       windowLineNumber += window.lineCount
       windowBinaryOffset = window.binaryOffset
       finished = window.isLast
+      if let failure = window.failure {
+        deferredError = failure
+        return
+      }
       if s.overlapsWindows && !finished {
         prefetch = WindowPrefetch(s, start: nextWindow, firstLine: windowLineNumber)
       }
@@ -611,6 +620,8 @@ public struct LineSequence {
       var lineCount: Int
       var isLast: Bool
       var binaryOffset: Int?
+      /// The error met at `end` (the failing line's start), after `lines`.
+      var failure: RegexError? = nil
     }
 
     /// Searches the window of `s` that starts at `start` (`parallelism` chunks, concurrently).
@@ -629,11 +640,42 @@ public struct LineSequence {
         let chunks = LineChunks.splitOrWhole(memory, range: start..<end, parts: s.parallelism, minimumSize: 1)
         let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true,
                                                  binaryReadSize: s.binaryReadSize)
+        if results.contains(where: { if case .failure = $0 { true } else { false } }) {
+          // A chunk failed (a match limit, a lost page): the window again, serially, so the
+          // lines before the failing one come first, as grep prints them.
+          return try serialWindow(s, memory, start..<end, firstLine: firstLine, isLast: end >= limit)
+        }
         let combined = try s.pattern.combine(results, chunks: chunks, in: memory, inverted: s.inverted,
                                              firstLine: firstLine, binaryReadSize: s.binaryReadSize)
         return WindowResult(lines: combined.lines, end: end, lineCount: combined.lineCount,
                             isLast: end >= limit || combined.binaryOffset != nil, binaryOffset: combined.binaryOffset)
       }
+    }
+
+    /// Searches `window` on this thread: its lines up to an error, and the error.
+    static func serialWindow(_ s: LineSequence, _ memory: Memory, _ window: Range<Int>, firstLine: Int,
+                             isLast: Bool) throws(RegexError) -> WindowResult {
+      var scanner = LineScanner(range: window, firstLineNumber: firstLine, fastPath: s.pattern.lineFastPath,
+                                binaryReadSize: s.binaryReadSize)
+      var lines: [LineMatch] = []
+      var failure: RegexError? = nil
+      do {
+        _ = try s.pattern.storage.withScratch { (scratch) throws(RegexError) -> Int in
+          try scanner.run(s.pattern, scratch, in: memory, inverted: s.inverted, countOnly: false) {
+            (line) throws(RegexError) -> Bool in
+            lines.append(line)
+            return true
+          }
+        }
+      } catch {
+        failure = error
+      }
+      let lineCount = scanner.lineNumber - firstLine
+      if let failure {
+        return WindowResult(lines: lines, end: scanner.position, lineCount: lineCount, isLast: false, failure: failure)
+      }
+      return WindowResult(lines: lines, end: window.upperBound, lineCount: lineCount,
+                          isLast: isLast || scanner.binaryOffset != nil, binaryOffset: scanner.binaryOffset)
     }
   }
 

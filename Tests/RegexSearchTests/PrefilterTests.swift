@@ -593,7 +593,7 @@ import Testing
     }
   }
 
-  @Test("a match error in a window searched ahead is thrown where the plain search throws it")
+  @Test("a match error comes after every line before it, and a retry throws it again")
   func sameError() throws {
     // Every line matches at once but one in the middle, which exceeds the match limit.
     var text = ""
@@ -608,14 +608,22 @@ import Testing
       do {
         while try iterator.next() != nil { lines += 1 }
       } catch {
+        // The retry fails on the same line, before any line after it.
+        var again: RegexError?
+        do { _ = try iterator.next() } catch let second { again = second }
+        #expect(again?.offset == error.offset, "overlapped \(overlapped)")
         return (lines, error)
       }
       return (lines, nil)
     }
-    let plain = run(overlapped: false), overlapped = run(overlapped: true)
-    #expect(plain.error?.kind == .match)
-    #expect(plain.lines > 150)
-    #expect(overlapped.lines == plain.lines)
-    #expect(overlapped.error?.kind == plain.error?.kind && overlapped.error?.offset == plain.error?.offset)
+    // The failing line starts after "b0\n" ... "b199\n".
+    let failingLine = (0..<200).reduce(0) { $0 + "b\($1)\n".utf8.count }
+    for overlapped in [false, true] {
+      let result = run(overlapped: overlapped)
+      // grep -P prints the 200 lines before the failing one, then reports it.
+      #expect(result.lines == 200, "overlapped \(overlapped)")
+      #expect(result.error?.kind == .match, "overlapped \(overlapped)")
+      #expect(result.error?.offset == failingLine, "overlapped \(overlapped)")
+    }
   }
 }

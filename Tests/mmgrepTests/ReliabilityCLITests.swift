@@ -104,6 +104,27 @@ struct ReliabilityCLITests {
     #expect(String(decoding: result.stdout, as: UTF8.self) == "bad.txt:1:ok 1\ngood.txt:1:ok 1\n")
   }
 
+  /// With -j 2 the lines before the runaway one are searched in parallel
+  /// windows; they must all be printed before the error, as grep prints them.
+  @Test("with -j 2 every line before a runaway pattern's line is printed, then the error")
+  func runawayPatternInParallel() throws {
+    let directory = try Directory()
+    var text = ""
+    for i in 1...3000 { text += "ok \(i)\n" }
+    text += String(repeating: "a", count: 40) + "b\n"
+    for i in 1...3000 { text += "later \(i)\n" }
+    try Data(text.utf8).write(to: URL(fileURLWithPath: directory.path("bad.txt")))
+    for threads in ["1", "2"] {
+      let result = try Self.run(["-j", threads, "-n", "^ok|(a+)+$", "bad.txt"], in: directory.url.path, deadline: 60)
+      #expect(result.status == 2, "-j \(threads)")
+      #expect(result.stderr
+        == "mmgrep: bad.txt:3001: exceeded PCRE's backtracking limit (line skipped; rest of file not searched)\n",
+        "-j \(threads)")
+      let expected = (1...3000).map { "\($0):ok \($0)\n" }.joined()
+      #expect(String(decoding: result.stdout, as: UTF8.self) == expected, "-j \(threads)")
+    }
+  }
+
   @Test("a runaway pattern on standard input ends with exit 2, no hang")
   func runawayOnStandardInput() throws {
     let directory = try Directory()
