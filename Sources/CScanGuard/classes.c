@@ -15,6 +15,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "lf.h"
 #define CSG_X86 1
 #else
 #define CSG_X86 0
@@ -96,7 +97,7 @@ static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsi
   const __m256i bit = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0,
                                        1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0);
   const __m256i lo_nibble = _mm256_set1_epi8(15);
-  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
+  const __m256i sv = _mm256_set1_epi8((char)stop);
   unsigned long long previous[CSG_MAX_CLASSES] = {0};
   unsigned long long current[CSG_MAX_CLASSES];
   size_t i = 0, newlines = 0;
@@ -131,9 +132,7 @@ static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsi
       return end - k + 1;
     }
     if (counts) {
-      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
-                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
-      newlines += (size_t)__builtin_popcountll(lf);
+      newlines += csg_block_newlines(v0, v1);
     }
     for (int c = 0; c < classes; c++) previous[c] = current[c];
   }

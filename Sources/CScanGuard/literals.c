@@ -12,6 +12,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "lf.h"
 #define CSG_X86 1
 #else
 #define CSG_X86 0
@@ -182,7 +183,7 @@ static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsig
   const size_t o0 = set->offset[0][0], o1 = set->offset[0][1];
   const __m256i b0 = _mm256_set1_epi8((char)set->byte[0][0]), b1 = _mm256_set1_epi8((char)set->byte[0][1]);
   const __m256i m0 = _mm256_set1_epi8((char)set->mask[0][0]), m1 = _mm256_set1_epi8((char)set->mask[0][1]);
-  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
+  const __m256i sv = _mm256_set1_epi8((char)stop);
   size_t i = 0, newlines = 0;
   size_t span = 64 + set->longest - 1;
   for (; n >= span && i <= n - span; i += 64) {
@@ -217,9 +218,7 @@ static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsig
       }
     }
     if (counts) {
-      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
-                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
-      newlines += (size_t)__builtin_popcountll(lf);
+      newlines += csg_block_newlines(v0, v1);
     }
   }
   *lines = newlines;
@@ -325,7 +324,7 @@ static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy 
   }
   const __m256i nibble = _mm256_set1_epi8(15);
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i sv = _mm256_set1_epi8((char)stop), nl = _mm256_set1_epi8('\n');
+  const __m256i sv = _mm256_set1_epi8((char)stop);
   size_t i = 0, newlines = 0;
   // Loads reach position i + 63 + columns - 1; a candidate's needle is checked within n.
   size_t span = 64 + (size_t)columns - 1;
@@ -353,9 +352,7 @@ static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy 
       }
     }
     if (counts) {
-      unsigned long long lf = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
-                            | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32);
-      newlines += (size_t)__builtin_popcountll(lf);
+      newlines += csg_block_newlines(v0, v1);
     }
   }
   *lines = newlines;
