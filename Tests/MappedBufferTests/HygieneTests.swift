@@ -33,10 +33,18 @@ import Testing
       let descriptorsBefore = openDescriptorTargets().count
       let mappingsBefore = try mappingLineCount()
       for index in 0..<10_000 { try cycle(index) }
+      let descriptorsMiddle = openDescriptorTargets().count
+      let mappingsMiddle = try mappingLineCount()
+      for index in 0..<10_000 { try cycle(index) }
       let descriptorsAfter = openDescriptorTargets().count
       let mappingsAfter = try mappingLineCount()
-      if descriptorsAfter != descriptorsBefore || mappingsAfter != mappingsBefore {
-        print("descriptors \(descriptorsBefore) -> \(descriptorsAfter), maps \(mappingsBefore) -> \(mappingsAfter)")
+      // A leak grows with every round of cycles. The runtime may start a worker
+      // thread (a stack and its guard page) during the first round on a loaded
+      // machine, once: a little slack there, none in the second round.
+      if descriptorsMiddle != descriptorsBefore || descriptorsAfter != descriptorsMiddle
+        || mappingsMiddle > mappingsBefore + 4 || mappingsAfter != mappingsMiddle {
+        print("descriptors \(descriptorsBefore) -> \(descriptorsMiddle) -> \(descriptorsAfter), "
+              + "maps \(mappingsBefore) -> \(mappingsMiddle) -> \(mappingsAfter)")
         exit(1)
       }
     }
