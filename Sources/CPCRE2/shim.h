@@ -48,7 +48,9 @@ typedef struct {
 /// Matches line[0, n) as its own subject with the verifier in `context` (a
 /// `cpcre2_line_verifier *`): 1 on a match, 0 on none, -1 on any error (a
 /// limit), which the caller reports by matching the line again itself.
-static inline int cpcre2_verify_line(void *context, const unsigned char *line, size_t n) {
+/// `candidate` (where the prefilter's candidate lies) is not needed here.
+static inline int cpcre2_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate) {
+  (void)candidate;
   cpcre2_line_verifier *v = (cpcre2_line_verifier *)context;
   int rc = v->jit ? pcre2_jit_match_8(v->code, line, n, 0, 0, v->match_data, v->context)
                   : pcre2_match_8(v->code, line, n, 0, 0, v->match_data, v->context);

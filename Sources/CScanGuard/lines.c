@@ -73,7 +73,7 @@ static void run_next_line(void *c) {
     h->line_end = (ptrdiff_t)line_end;
     h->first = base[start];  // start <= at < limit: inside the guarded range
     if (!j->verify) return;
-    int v = j->verify(j->verify_context, base + start, line_end - start);
+    int v = j->verify(j->verify_context, base + start, line_end - start, at - start);
     if (v != 0) {
       h->verified = v > 0;
       return;

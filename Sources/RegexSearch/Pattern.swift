@@ -117,7 +117,7 @@ public struct Pattern: Sendable {
     do {
       storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
                                    needles: LiteralExtraction.needles(for: userText, options: options),
-                                   classes: userText.count == 1 ? ClassSequence.extract(userText[0], options: options) : nil,
+                                   classes: userText.count == 1 ? ClassSequence.extract(userText[0], options: options, limits: limits) : nil,
                                    limits: limits)
     } catch {
       throw Self.relocate(error, segments: segments, userText: userText, source: source)

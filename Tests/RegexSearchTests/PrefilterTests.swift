@@ -270,8 +270,13 @@ import Testing
     #expect(extract(#"\d{2}-\d{2}"#) == .init(classes: [Self.digits, Self.digits, Self.set("-"), Self.digits, Self.digits],
                                               isExact: true))
     // A variable item contributes its first and last minimum characters to the windows around it.
-    #expect(extract(#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#)
-      == .init(classes: [Self.digits, Self.set("."), Self.digits], isExact: false))
+    let ipv4 = extract(#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#)
+    #expect(ipv4?.classes == [Self.digits, Self.set("."), Self.digits] && ipv4?.isExact == false)
+    // ... and the whole pattern to the exact line matcher: a match holds at most 2 bytes before the window.
+    #expect(ipv4?.matcher?.items.count == 7 && ipv4?.matcher?.prefix == 2)
+    #expect(ipv4?.matcher?.assertions == [1, 0, 0, 0, 0, 0, 0, 1])  // CSG_ASSERT_BOUNDARY before and after
+    #expect(extract(#"\d+\.\d{2}"#)?.matcher?.prefix == nil)
+    #expect(extract(#"[a-z]{2}\d{2,3}\.\d\d"#)?.matcher?.prefix == 3)
     // "\s" loses "\n" (lines hold none); caseless folds letters.
     #expect(extract(#"\s"#) == .init(classes: [Self.set(" \t\u{0B}\u{0C}\r")], isExact: true))
     #expect(extract(#"\s+\d"#) == nil)  // a window of one space and one digit: too weak
@@ -284,7 +289,8 @@ import Testing
     #expect(extract(#"\w{12}"#, [.utf, .wholeWords])?.isExact == false)
     #expect(extract(#"\w{70}"#)?.isExact == false)
     #expect(extract(#"\w{70}"#)?.classes.count == 64)
-    for refused in ["a|b", "(ab){3}", "[^a-z]{8}", #"\D{8}"#, ".{8}", "é{8}", #"\x41{8}"#, "a{,3}", "[a-z", "ab)",
+    #expect(extract("(ab){3}")?.isExact == true)
+    for refused in ["a|b", "(a|b){3}", "[^a-z]{8}", #"\D{8}"#, ".{8}", "é{8}", #"\x41{8}"#, "a{,3}", "[a-z", "ab)",
                     #"\Q[a-z]{8}\E"#, "[[:punct:]]{8}", "(?i)[a-z]{8}"] {
       #expect(extract(refused) == nil, "pattern \(refused)")
     }

@@ -136,6 +136,63 @@ ptrdiff_t csg_classes_scan_unguarded(const csg_classes *seq, const unsigned char
 ptrdiff_t csg_classes_scan_lines_unguarded(const csg_classes *seq, const unsigned char *p, size_t n, int stop,
                                            int *kind, size_t *newlines);
 
+// ---- exact class-item sequences (sequence.c) -------------------------------------
+
+enum { CSG_MAX_ITEMS = 16, CSG_ASSERT_BOUNDARY = 1, CSG_ASSERT_NOT_BOUNDARY = 2 };
+
+/// A pattern that is a concatenation of 1 to CSG_MAX_ITEMS items, each an
+/// ASCII byte class repeated minimum..maximum times (maximum unbounded or at
+/// most 63), with \b / \B assertions between them: decides exactly whether a
+/// line holds a match (a bit-parallel Thompson simulation, linear in the
+/// line). Item i owns bits [offset_i, offset_i + cap_i] of a 64-bit state:
+/// bit offset_i says "item i may start here", bit offset_i + c "item i has
+/// consumed c bytes" (an unbounded item's counts from its minimum on share
+/// the bit of its minimum); the bit after the last item says "a match ends
+/// here". Fill it with csg_sequence_init only.
+typedef struct {
+  int count;
+  /// Per byte: the count bits of the items whose class holds it.
+  uint64_t step[256];
+  /// Per byte: whether it is a word character (as PCRE2's \w without UCP).
+  unsigned char word[256];
+  /// Count bits that complete their item; count bits of unbounded items that stay set.
+  uint64_t accept, saturate;
+  /// The start bits of items 1 ... count - 1 and the end bit, and the start bit of item 0.
+  uint64_t starts, first;
+  /// The end bit.
+  uint64_t done;
+  /// The start and end bits whose assertions hold, by (word before, word after).
+  uint64_t allowed[2][2];
+  /// The most bytes a match holds before its first occurrence of `window`
+  /// (SIZE_MAX: no bound).
+  size_t prefix;
+  /// Per byte: whether it may lie in a match before the window (in the class
+  /// of an item the window's first byte may follow or belong to).
+  unsigned char lead[256];
+  /// A class sequence every match holds (the prefilter's).
+  const csg_classes *window;
+  /// A position of `window` whose class is one byte, found with memchr when
+  /// looking for the next occurrence in a line; -1 when there is none.
+  int anchor;
+  unsigned char anchor_byte;
+} csg_sequence;
+
+/// Fills `s` from `count` items: item i's class as two 64-bit words in
+/// sets[2*i], sets[2*i+1] (bit b = byte b), minimum[i] (1 ... 63),
+/// maximum[i] (minimum ... 63, or 0 for unbounded), assertions[0 ... count],
+/// `prefix` (negative: no bound), `lead` (two words, as one of `sets`: the
+/// bytes a match may hold before the window). `window` must outlive `s`. Returns 1, or 0
+/// when an argument is out of range or the items need more than 64 bits.
+int csg_sequence_init(csg_sequence *s, const uint64_t *sets, const unsigned char *minimum, const unsigned char *maximum,
+                      const unsigned char *assertions, int count, ptrdiff_t prefix, const uint64_t *lead,
+                      const csg_classes *window);
+/// 1 when line[0, n) holds a match of `s`, else 0; `candidate` is the first
+/// place in the line where `s->window` matches (0 when not known and
+/// s->prefix is SIZE_MAX).
+int csg_sequence_matches(const csg_sequence *s, const unsigned char *line, size_t n, size_t candidate);
+/// csg_sequence_matches as a csg_line_verifier (`context`: the csg_sequence).
+int csg_sequence_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate);
+
 // ---- candidate lines (lines.c) ---------------------------------------------------
 
 enum { CSG_FOUND_NONE = 2 };
@@ -158,9 +215,10 @@ typedef struct {
   int verified;
 } csg_line_hit;
 
-/// A line verifier for csg_next_line: 1 when base[0, n) as its own subject
+/// A line verifier for csg_next_line: 1 when line[0, n) as its own subject
 /// matches, 0 when it does not, negative when it cannot tell (a limit).
-typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_t n);
+/// `candidate` is where in the line the prefilter found its candidate.
+typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_t n, size_t candidate);
 
 /// Searches base[from, end) with `literals` or, when that is NULL, `classes`
 /// for the first candidate (or, when stop >= 0, the stop byte, first looked

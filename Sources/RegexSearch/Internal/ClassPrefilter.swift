@@ -9,6 +9,8 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
   let matchesNUL: Bool
   var isExact: Bool { extracted.isExact }
   private let sequence: UnsafeMutablePointer<csg_classes>
+  /// The exact line matcher (`ClassSequence.Matcher`), when the pattern has one.
+  private let matcher: UnsafeMutablePointer<csg_sequence>?
 
   init?(_ extracted: ClassSequence.Extracted) {
     let made = UnsafeMutablePointer<csg_classes>.allocate(capacity: 1)
@@ -22,16 +24,49 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
     self.extracted = extracted
     sequence = made
     matchesNUL = made.pointee.holds_nul != 0
+    matcher = extracted.matcher.flatMap { Self.makeMatcher($0, window: made) }
   }
 
-  deinit { sequence.deallocate() }
+  deinit {
+    matcher?.deallocate()
+    sequence.deallocate()
+  }
+
+  /// Whether lines are decided by the exact matcher instead of PCRE2.
+  var decidesLines: Bool { matcher != nil }
+
+  private static func makeMatcher(_ m: ClassSequence.Matcher, window: UnsafeMutablePointer<csg_classes>)
+    -> UnsafeMutablePointer<csg_sequence>? {
+    var sets: [UInt64] = []
+    for item in m.items { sets += [item.set.low, item.set.high] }
+    let minimum = m.items.map { UInt8(clamping: $0.minimum) }
+    let maximum = m.items.map { UInt8(clamping: $0.maximum ?? 0) }
+    let made = UnsafeMutablePointer<csg_sequence>.allocate(capacity: 1)
+    let ok = sets.withUnsafeBufferPointer { sets in
+      minimum.withUnsafeBufferPointer { minimum in
+        maximum.withUnsafeBufferPointer { maximum in
+          m.assertions.withUnsafeBufferPointer { assertions in
+            [m.lead.low, m.lead.high].withUnsafeBufferPointer { lead in
+              csg_sequence_init(made, sets.baseAddress, minimum.baseAddress, maximum.baseAddress, assertions.baseAddress,
+                                Int32(m.items.count), m.prefix ?? -1, lead.baseAddress, window)
+            }
+          }
+        }
+      }
+    }
+    if ok == 0 {
+      made.deallocate()
+      return nil
+    }
+    return made
+  }
 
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
                 countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: nil, classes: sequence, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             pattern: pattern)
+                             sequence: matcher, pattern: pattern)
   }
 
   func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {

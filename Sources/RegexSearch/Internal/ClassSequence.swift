@@ -1,3 +1,5 @@
+import CScanGuard
+
 /// Extracts, from a pattern without usable literals, a sequence of byte
 /// classes that every match must contain — the prefilter of patterns such as
 /// `[a-z]{5}[0-9]{3}`, `\w{12}` or an IPv4 regex (`\d\.\d`).
@@ -85,7 +87,40 @@ enum ClassSequence {
   struct Extracted: Equatable {
     var classes: [ByteSet]
     var isExact: Bool
+    /// An exact line matcher for the whole pattern, when it has one.
+    var matcher: Matcher? = nil
   }
+
+  /// A pattern that is nothing but class items and `\b` `\B`, read whole:
+  /// `csg_sequence` decides exactly whether a line holds a match, so the line
+  /// search asks PCRE2 nothing. Only built when PCRE2 could not fail on such a
+  /// line first: each unbounded item is last or followed by an item of a
+  /// disjoint class (PCRE2 then never backtracks into it), the bounded items
+  /// allow few ways to split a match (`maximumSplits`), the limits are not
+  /// lowered below PCRE2's defaults, and the match is not quantified
+  /// possessively (which matches fewer strings).
+  struct Matcher: Equatable {
+    struct Item: Equatable {
+      var set: ByteSet
+      var minimum: Int
+      /// `nil`: unbounded.
+      var maximum: Int?
+    }
+    var items: [Item]
+    /// `CSG_ASSERT_*` flags before each item, and after the last one.
+    var assertions: [UInt8]
+    /// The most bytes a match holds before its first occurrence of the
+    /// prefilter's window (`nil`: no bound).
+    var prefix: Int?
+    /// The bytes a match may hold before the window: those of the items up
+    /// to the one the window starts in.
+    var lead: ByteSet = .empty
+  }
+
+  /// The most ways the bounded items of a `Matcher` pattern may split a
+  /// match (the product of their ranges): PCRE2 tries at most that many per
+  /// start, far below its match limit.
+  static let maximumSplits = 1000
 
   /// The longest sequence the kernel takes.
   static let maximumLength = 64
@@ -94,17 +129,22 @@ enum ClassSequence {
   static let minimumSelectivity = 10.0
 
   /// The classes for the user's pattern `text` compiled with `options`, or `nil`.
-  static func extract(_ text: [UInt8], options: Pattern.Options) -> Extracted? {
+  static func extract(_ text: [UInt8], options: Pattern.Options, limits: Pattern.Limits = .init()) -> Extracted? {
     if options.contains(.extended) || options.contains(.literal) { return nil }
     let caseless = options.contains(.caseInsensitive)
     let utf = options.contains(.utf)
     guard let items = try? parse(text, caseless: caseless, utf: utf) else { return nil }
-    // Windows: runs of known positions, broken by unknown atoms and around variable items.
-    var windows: [[ByteSet]] = []
+    // Windows: runs of known positions, broken by unknown atoms and around variable items,
+    // each with the most bytes a match holds before it (`nil`: unknown) and what they may be.
+    var windows: [(classes: [ByteSet], prefix: Int?, lead: ByteSet)] = []
     var current: [ByteSet] = []
+    var currentPrefix: Int? = 0
+    var currentLead = ByteSet.empty
+    var width: Int? = 0  // the most bytes the items before the current one match
+    var seen = ByteSet.empty  // the classes of the items so far
     var exact = !items.isEmpty
     func close() {
-      if !current.isEmpty { windows.append(current) }
+      if !current.isEmpty { windows.append((current, currentPrefix, currentLead)) }
       current = []
     }
     for item in items {
@@ -114,55 +154,144 @@ enum ClassSequence {
       case .unknown:
         exact = false
         close()
-      case .repeated(let set, let minimum, let maximum):
+        width = nil
+        currentPrefix = nil
+      case .repeated(let set, let minimum, let maximum, _):
+        seen = seen | set
         let fixed = maximum == minimum
         if !fixed || minimum > maximumLength { exact = false }
-        current += Array(repeating: set, count: min(minimum, maximumLength))
+        let kept = min(minimum, maximumLength)
+        current += Array(repeating: set, count: kept)
         if !fixed {
           close()
-          current = Array(repeating: set, count: min(minimum, maximumLength))
+          current = Array(repeating: set, count: kept)
+          // The window starts with the item's last `kept` bytes.
+          currentPrefix = width.flatMap { w in maximum.map { w + $0 - kept } }
+          currentLead = seen
         }
+        width = width.flatMap { w in maximum.map { w + $0 } }
       }
       if current.count > maximumLength {
         exact = false
+        currentPrefix = currentPrefix.map { $0 + current.count - maximumLength }
+        currentLead = seen
         current = Array(current.suffix(maximumLength))
       }
     }
     let whole = current
     close()
-    if exact, windows.count == 1, !whole.isEmpty, whole.count <= maximumLength,
-       !options.contains(.wholeWords), !options.contains(.wholeLines) {
+    let wrapped = options.contains(.wholeWords) || options.contains(.wholeLines)
+    if exact, windows.count == 1, !whole.isEmpty, whole.count <= maximumLength, !wrapped {
       return Extracted(classes: whole, isExact: true)
     }
-    guard let best = windows.max(by: { score($0) < score($1) }), score(best) >= minimumSelectivity else { return nil }
-    return Extracted(classes: best, isExact: false)
+    guard let best = windows.max(by: { score($0.classes) < score($1.classes) }), score(best.classes) >= minimumSelectivity
+    else { return nil }
+    var extracted = Extracted(classes: best.classes, isExact: false)
+    if !wrapped {
+      extracted.matcher = matcher(items, prefix: best.prefix, limits: limits)
+      extracted.matcher?.lead = best.lead
+    }
+    return extracted
+  }
+
+  /// The exact matcher for `items`, when the conditions on `Matcher` hold.
+  static func matcher(_ items: [Item], prefix: Int?, limits: Pattern.Limits) -> Matcher? {
+    // Lowered limits could stop PCRE2 where the matcher would not.
+    if let v = limits.matchLimit, v < 10_000_000 { return nil }
+    if let v = limits.depthLimit, v < 10_000_000 { return nil }
+    if let v = limits.heapLimitKiB, v < 20_000 { return nil }
+    var result = Matcher(items: [], assertions: [0], prefix: prefix)
+    var splits = 1
+    for item in items {
+      switch item {
+      case .unknown, .assertion(.other):
+        return nil
+      case .assertion(let kind):
+        result.assertions[result.assertions.count - 1] |= kind == .wordBoundary
+          ? UInt8(CSG_ASSERT_BOUNDARY) : UInt8(CSG_ASSERT_NOT_BOUNDARY)
+      case .repeated(let set, let minimum, let maximum, let possessive):
+        guard !possessive, minimum >= 1, minimum <= 63, (maximum ?? 0) <= 63 else { return nil }
+        if let maximum { splits *= maximum - minimum + 1 }
+        guard splits <= maximumSplits else { return nil }
+        result.items.append(.init(set: set, minimum: minimum, maximum: maximum))
+        result.assertions.append(0)
+      }
+    }
+    guard !result.items.isEmpty, result.items.count <= Int(CSG_MAX_ITEMS) else { return nil }
+    // An unbounded item is last, or the next item's class shares no byte with its own.
+    for (i, item) in result.items.enumerated() where item.maximum == nil && i + 1 < result.items.count {
+      let next = result.items[i + 1].set
+      if item.set.low & next.low != 0 || item.set.high & next.high != 0 { return nil }
+    }
+    return result
   }
 
   static func score(_ window: [ByteSet]) -> Double { window.reduce(0) { $0 + $1.selectivity } }
 
   enum Item: Equatable {
-    case repeated(ByteSet, minimum: Int, maximum: Int?)
-    case assertion
+    /// `possessive`: the quantifier was possessive (`++`, `{m,n}+`).
+    case repeated(ByteSet, minimum: Int, maximum: Int?, possessive: Bool)
+    case assertion(Assertion)
     /// An atom the reader does not know the width or bytes of.
     case unknown
   }
 
+  enum Assertion: Equatable {
+    case wordBoundary, notWordBoundary
+    /// `^` or `$`.
+    case other
+  }
+
   struct Refusal: Error {}
 
-  /// Reads the top-level concatenation; refuses alternation and groups.
+  /// The most items a group's repetitions expand to.
+  static let maximumExpansion = 256
+
+  /// Reads the top-level concatenation; refuses alternation. A group —
+  /// capturing, `(?:`, or named — of a concatenation stands for its items,
+  /// repeated by its quantifier: `(\d{1,3}\.){3}` is `\d{1,3}\.` three
+  /// times; the optional repetitions of `{m,n}` are unknown. Other groups
+  /// (lookaround, atomic, options, verbs) are refused.
   static func parse(_ text: [UInt8], caseless: Bool, utf: Bool) throws(Refusal) -> [Item] {
-    var items: [Item] = []
     var i = 0
+    let items = try parseSequence(text, &i, caseless: caseless, utf: utf, depth: 0)
+    guard i == text.count else { throw Refusal() }  // a ")" without "("
+    return items
+  }
+
+  /// Reads items up to the end or, inside a group (`depth` > 0), up to its ")".
+  static func parseSequence(_ text: [UInt8], _ i: inout Int, caseless: Bool, utf: Bool,
+                            depth: Int) throws(Refusal) -> [Item] {
+    var items: [Item] = []
     while i < text.count {
       var set: ByteSet? = nil
       let b = text[i]
       switch b {
-      case UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+      case UInt8(ascii: ")"):
+        guard depth > 0 else { throw Refusal() }
+        return items
+      case UInt8(ascii: "("):
+        guard depth < 8 else { throw Refusal() }
+        i += 1
+        try skipGroupOpening(text, &i)
+        let inner = try parseSequence(text, &i, caseless: caseless, utf: utf, depth: depth + 1)
+        guard i < text.count, text[i] == UInt8(ascii: ")") else { throw Refusal() }
+        i += 1
+        let (minimum, maximum, possessive) = try quantifier(text, &i)
+        // A possessive group gives nothing back to what follows it: unknown here.
+        guard !possessive, minimum * inner.count <= maximumExpansion else {
+          items.append(.unknown)
+          continue
+        }
+        for _ in 0..<minimum { items += inner }
+        if maximum != minimum { items.append(.unknown) }  // the optional repetitions
+        continue
+      case UInt8(ascii: "|"), UInt8(ascii: "*"), UInt8(ascii: "+"),
            UInt8(ascii: "?"), UInt8(ascii: "{"), UInt8(ascii: "}"):
         throw Refusal()
       case UInt8(ascii: "^"), UInt8(ascii: "$"):
         i += 1
-        items.append(.assertion)
+        items.append(.assertion(.other))
         continue
       case UInt8(ascii: "."):
         i += 1
@@ -173,8 +302,11 @@ enum ClassSequence {
         let e = text[i + 1]
         i += 2
         switch e {
-        case UInt8(ascii: "b"), UInt8(ascii: "B"):
-          items.append(.assertion)
+        case UInt8(ascii: "b"):
+          items.append(.assertion(.wordBoundary))
+          continue
+        case UInt8(ascii: "B"):
+          items.append(.assertion(.notWordBoundary))
           continue
         case UInt8(ascii: "d"): set = .digits
         case UInt8(ascii: "w"): set = .word
@@ -205,7 +337,7 @@ enum ClassSequence {
           i += 1
         }
       }
-      let (minimum, maximum) = try quantifier(text, &i)
+      let (minimum, maximum, possessive) = try quantifier(text, &i)
       guard var known = set else {
         // An unknown atom: with a zero minimum it may vanish, else it breaks the run.
         items.append(.unknown)
@@ -227,9 +359,45 @@ enum ClassSequence {
         items.append(.unknown)
         continue
       }
-      items.append(.repeated(known, minimum: minimum, maximum: maximum))
+      items.append(.repeated(known, minimum: minimum, maximum: maximum, possessive: possessive))
     }
+    guard depth == 0 else { throw Refusal() }  // no ")" closes the group
     return items
+  }
+
+  /// Moves past what opens a group after its "(": nothing (capturing), `?:`
+  /// or a name (`?<name>`, `?P<name>`, `?'name'`); refuses any other kind.
+  static func skipGroupOpening(_ text: [UInt8], _ i: inout Int) throws(Refusal) {
+    guard i < text.count else { throw Refusal() }
+    if text[i] == UInt8(ascii: "*") { throw Refusal() }  // a verb
+    guard text[i] == UInt8(ascii: "?") else { return }
+    guard i + 1 < text.count else { throw Refusal() }
+    var j = i + 1
+    let close: UInt8
+    switch text[j] {
+    case UInt8(ascii: ":"):
+      i = j + 1
+      return
+    case UInt8(ascii: "<"): close = UInt8(ascii: ">")
+    case UInt8(ascii: "'"): close = UInt8(ascii: "'")
+    case UInt8(ascii: "P"):
+      j += 1
+      guard j < text.count, text[j] == UInt8(ascii: "<") else { throw Refusal() }
+      close = UInt8(ascii: ">")
+    default:
+      throw Refusal()  // lookaround, atomic, options, comments, recursion, conditions
+    }
+    j += 1
+    func isName(_ c: UInt8) -> Bool {
+      (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z")) || c == UInt8(ascii: "_")
+        || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+    // A name starts with a letter or "_" ("(?<=" and "(?<!" are lookbehind).
+    guard j < text.count, isName(text[j]), !(text[j] >= UInt8(ascii: "0") && text[j] <= UInt8(ascii: "9"))
+    else { throw Refusal() }
+    while j < text.count, isName(text[j]) { j += 1 }
+    guard j < text.count, text[j] == close else { throw Refusal() }
+    i = j + 1
   }
 
   static func single(_ b: UInt8) -> ByteSet {
@@ -238,9 +406,9 @@ enum ClassSequence {
     return s
   }
 
-  /// Reads an optional quantifier at `i`: (1, 1) when there is none.
-  static func quantifier(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> (Int, Int?) {
-    guard i < text.count else { return (1, 1) }
+  /// Reads an optional quantifier at `i`: (1, 1) when there is none; and whether it is possessive.
+  static func quantifier(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> (Int, Int?, Bool) {
+    guard i < text.count else { return (1, 1, false) }
     var result: (Int, Int?)
     switch text[i] {
     case UInt8(ascii: "*"): result = (0, nil); i += 1
@@ -268,14 +436,18 @@ enum ClassSequence {
       i = j + 1
       result = (lo, hi)
     default:
-      return (1, 1)
+      return (1, 1, false)
     }
-    // Lazy and possessive forms match the same strings.
-    if i < text.count && (text[i] == UInt8(ascii: "?") || text[i] == UInt8(ascii: "+")) { i += 1 }
+    // Lazy forms match the same strings; possessive ones a subset (the caller's concern).
+    var possessive = false
+    if i < text.count && (text[i] == UInt8(ascii: "?") || text[i] == UInt8(ascii: "+")) {
+      possessive = text[i] == UInt8(ascii: "+")
+      i += 1
+    }
     if i < text.count, [UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{")].contains(text[i]) {
       throw Refusal()
     }
-    return result
+    return (result.0, result.1, possessive)
   }
 
   /// Reads a positive bracket class of ASCII members at `i`; `nil` (unknown)

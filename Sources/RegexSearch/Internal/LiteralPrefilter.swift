@@ -39,14 +39,29 @@ enum LineHit {
 /// Calls `csg_next_line` for a prefilter's kernel data.
 func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg_classes>?, in memory: Memory,
               from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?, countingNewlines: Bool,
-              verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, pattern: String?) throws(RegexError) -> LineHit {
+              verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, sequence: UnsafeMutablePointer<csg_sequence>? = nil,
+              pattern: String?) throws(RegexError) -> LineHit {
   var hit = csg_line_hit()
+  // An exact sequence matcher decides the lines PCRE2 would, without PCRE2.
+  let verify: csg_line_verifier?
+  let context: UnsafeMutableRawPointer?
+  if let verifier {
+    if let sequence {
+      verify = csg_sequence_verify_line
+      context = UnsafeMutableRawPointer(sequence)
+    } else {
+      verify = cpcre2_verify_line
+      context = UnsafeMutableRawPointer(verifier)
+    }
+  } else {
+    verify = nil
+    context = nil
+  }
   var fault: UnsafeRawPointer? = nil
   // Safe because from...end...limit and checked lie within the memory.
   let base = memory.base.assumingMemoryBound(to: UInt8.self)
   if csg_next_line(literals, classes, base, from, end, limit, checked, stop.map(Int32.init) ?? -1,
-                   countingNewlines ? 1 : 0, verifier == nil ? nil : cpcre2_verify_line, verifier, &hit,
-                   &fault) != Int32(CSG_OK) {
+                   countingNewlines ? 1 : 0, verify, context, &hit, &fault) != Int32(CSG_OK) {
     throw memory.truncated(at: fault.map { $0 - memory.base } ?? from, pattern: pattern)
   }
   switch hit.kind {
