@@ -16,6 +16,9 @@ typedef struct {
   int stop, count_newlines;
   csg_line_verifier verify;
   void *verify_context;
+  int exact;
+  csg_line_span *spans;
+  size_t capacity, *count;
   csg_line_hit *hit;
 } csg_line_job;
 
@@ -72,8 +75,33 @@ static void run_next_line(void *c) {
     h->line_start = (ptrdiff_t)start;
     h->line_end = (ptrdiff_t)line_end;
     h->first = base[start];  // start <= at < limit: inside the guarded range
-    if (!j->verify) return;
-    int v = j->verify(j->verify_context, base + start, line_end - start, at - start);
+    int v;
+    if (j->exact) {
+      v = 1;
+    } else if (j->verify) {
+      v = j->verify(j->verify_context, base + start, line_end - start, at - start);
+    } else {
+      return;
+    }
+    if (v > 0 && j->spans) {
+      // A matching line: recorded, and the search goes on after it (its bytes
+      // from the candidate on are checked for the stop byte by the next round).
+      csg_line_span *span = &j->spans[(*j->count)++];
+      span->at = (ptrdiff_t)at;
+      span->line_start = (ptrdiff_t)start;
+      span->line_end = (ptrdiff_t)line_end;
+      span->newlines = h->newlines;
+      span->first = base[start];
+      h->newlines = 0;
+      checked = at;
+      from = stop ? line_end + 1 : j->limit;
+      if (*j->count == j->capacity || from >= j->end) {
+        h->kind = CSG_FOUND_MORE;
+        h->at = (ptrdiff_t)from;
+        return;
+      }
+      continue;
+    }
     if (v != 0) {
       h->verified = v > 0;
       return;
@@ -89,10 +117,14 @@ static void run_next_line(void *c) {
 
 int csg_next_line(const csg_literals *literals, const csg_classes *classes, const unsigned char *base, size_t from,
                   size_t end, size_t limit, size_t checked, int stop, int count_newlines,
-                  csg_line_verifier verify, void *verify_context, csg_line_hit *hit, const void **fault) {
+                  csg_line_verifier verify, void *verify_context, int exact, csg_line_span *spans, size_t capacity,
+                  size_t *count, csg_line_hit *hit, const void **fault) {
   csg_line_job j = {.literals = literals, .classes = classes, .base = base, .from = from, .end = end,
                     .limit = limit < end ? end : limit, .checked = checked, .stop = stop,
-                    .count_newlines = count_newlines, .verify = verify, .verify_context = verify_context, .hit = hit};
+                    .count_newlines = count_newlines, .verify = verify, .verify_context = verify_context,
+                    .exact = exact, .spans = capacity && count ? spans : NULL, .capacity = capacity, .count = count,
+                    .hit = hit};
+  if (count) *count = 0;
   hit->kind = CSG_FOUND_NONE;
   hit->at = (ptrdiff_t)end;
   hit->newlines = 0;

@@ -148,4 +148,40 @@ import TestSupport
       #expect(try Self.numbers(p, in: buffer) == expected, "\(source)")
     }
   }
+
+  @Test("matching lines recorded in batches: numbers, counts and a NUL after a candidate, as line by line",
+        arguments: [nil, 3, 700, 1_999])
+  func batches(nulAtLine: Int?) throws {
+    // 2,000 lines, most of them matching (several batches of recorded lines).
+    var text: [UInt8] = []
+    for i in 0..<2_000 {
+      var line = i % 7 == 3 ? "no address here \(i)" : "ip 10.0.\(i % 256).\(i % 100) abcde123 ok \(i)"
+      if i == nulAtLine { line += " bin\u{0}ary" }  // after the line's candidate, in a matching line
+      text += Array(line.utf8)
+      text.append(0x0A)
+    }
+    let buffer = HeapByteBuffer(text)
+    // The exact matcher (verified lines), an exact class sequence, a literal with PCRE2 verifying.
+    for source in [#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, "[a-z]{5}[0-9]{3}", #"ip \d+\.0"#] {
+      let p = try Pattern(source, options: [.utf])
+      #expect(p.storage.prefilter != nil, "\(source)")
+      let plain = try Pattern("(?=)" + source, options: [.utf])
+      for detection in [BinaryDetection.none, .grep, .stopAtNUL(readSize: 4096)] {
+        for parallelism in [1, 2] {
+          var a = p.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+          var b = plain.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+          var found: [LineMatch] = [], expected: [LineMatch] = []
+          while let line = try a.next() { found.append(line) }
+          while let line = try b.next() { expected.append(line) }
+          let context = "\(source) \(detection) -j\(parallelism) NUL at \(String(describing: nulAtLine))"
+          #expect(found == expected, "\(context)")
+          #expect(a.binaryOffset == b.binaryOffset, "\(context)")
+          #expect(a.nextLineNumber == b.nextLineNumber, "\(context)")
+          #expect(try p.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
+                  == plain.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection),
+                  "\(context)")
+        }
+      }
+    }
+  }
 }

@@ -195,7 +195,7 @@ int csg_sequence_verify_line(void *context, const unsigned char *line, size_t n,
 
 // ---- candidate lines (lines.c) ---------------------------------------------------
 
-enum { CSG_FOUND_NONE = 2 };
+enum { CSG_FOUND_NONE = 2, CSG_FOUND_MORE = 3 };
 
 /// The next candidate line of a line search, found in one guarded call.
 typedef struct {
@@ -215,6 +215,17 @@ typedef struct {
   int verified;
 } csg_line_hit;
 
+/// A matching line csg_next_line passed over and recorded (see its `spans`).
+typedef struct {
+  /// The candidate, and the line [line_start, line_end) that holds it.
+  ptrdiff_t at, line_start, line_end;
+  /// "\n" bytes (when counted) from where the search began, or from just after
+  /// the previous recorded line, to line_start.
+  size_t newlines;
+  /// The byte at line_start.
+  unsigned char first;
+} csg_line_span;
+
 /// A line verifier for csg_next_line: 1 when line[0, n) as its own subject
 /// matches, 0 when it does not, negative when it cannot tell (a limit).
 /// `candidate` is where in the line the prefilter found its candidate.
@@ -232,10 +243,18 @@ typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_
 /// checked for the stop byte, its newline counted) and the search goes on
 /// after it, so only matching lines — or lines the verifier could not decide
 /// (`verified` 0) — come back. The stop byte and "none" keep their meaning
-/// for the whole of base[checked, end).
+/// for the whole of base[checked, end). With `exact`, every candidate line
+/// matches (no verifier is called).
+///
+/// With `capacity` > 0, matching lines do not come back one by one either:
+/// each is recorded in spans[0, *count) and the search goes on after it;
+/// `hit` then comes after the last recorded line (its newlines counted from
+/// just after it), or is CSG_FOUND_MORE (at: where to go on) when `capacity`
+/// lines were recorded or the last one reached `end`.
 int csg_next_line(const csg_literals *literals, const csg_classes *classes, const unsigned char *base, size_t from,
                   size_t end, size_t limit, size_t checked, int stop, int count_newlines,
-                  csg_line_verifier verify, void *verify_context, csg_line_hit *hit, const void **fault);
+                  csg_line_verifier verify, void *verify_context, int exact, csg_line_span *spans, size_t capacity,
+                  size_t *count, csg_line_hit *hit, const void **fault);
 
 /// Tells ThreadSanitizer that what this thread did so far happens before what
 /// a thread does after csg_sync_acquire(tag) (sync.c: no-ops without TSan).

@@ -63,10 +63,11 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
 
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
                 countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                spans: UnsafeMutableBufferPointer<csg_line_span>?, spanCount: inout Int,
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: nil, classes: sequence, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             sequence: matcher, pattern: pattern)
+                             sequence: matcher, exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
   }
 
   func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {

@@ -1,3 +1,5 @@
+import CScanGuard
+
 /// Line-oriented search over `[position, end)` of a subject, where every line
 /// is its own PCRE2 subject, exactly as `grep -P` searches (lines end at
 /// `"\n"`, which is not part of the line; a last line without `"\n"` is a line).
@@ -88,6 +90,8 @@ struct LineScanner {
   /// How far one multiline PCRE2 call or one stretch of needle search reaches
   /// before the bytes it passed are dealt with (newlines counted, NULs checked).
   static let window = 256 << 10
+  /// How many matching lines one prefilter call records before it returns.
+  static let batch = 256
 
   init(range: Range<Int>, firstLineNumber: Int, fastPath: Bool, binaryReadSize: Int? = nil, binaryOrigin: Int? = nil) {
     position = range.lowerBound
@@ -236,6 +240,12 @@ struct LineScanner {
     // unless the pattern is line-local (`step` then matches the whole line first).
     let verifier = !exact && !inverted && (!pattern.skipsInvalidLineStart || pattern.lineFastPath)
       ? scratch.lineVerifier(for: pattern.storage.code) : nil
+    // Matching lines come back in batches (`csg_line_span`) when nothing has to
+    // happen between them: not inverted (the lines between are not selected)
+    // and no NUL check ahead of the scan. Each is then taken as if it came back alone.
+    let spans: UnsafeMutableBufferPointer<csg_line_span>? = !inverted && (binaryReadSize == nil || fused)
+      && (exact || verifier != nil) ? .allocate(capacity: Self.batch) : nil
+    defer { spans?.deallocate() }
     while position < end {
       if try !flushPending(memory, selected: &selected, countOnly: countOnly, pattern: text, emit: emit) { return false }
       if !fused, try !checkAhead(memory, pattern: text) { continue }
@@ -246,11 +256,26 @@ struct LineScanner {
       let stopping = fused && binaryOffset == nil
       // One call: the NUL check of the bytes a previous line left unchecked, the
       // scan, and the candidate's line with the newlines before it.
+      var spanCount = 0
       let hit = try prefilter.nextLine(in: memory, from: position, end: stretchEnd, limit: end,
                                        checked: stopping ? verified : position, stoppingAt: stopping ? 0 : nil,
                                        countingNewlines: numbersLines && !inverted, verifier: verifier,
-                                       pattern: text)
+                                       spans: spans, spanCount: &spanCount, pattern: text)
+      if let spans {
+        for span in spans[0..<spanCount] {
+          if stopping { verified = max(verified, span.at) }
+          lineNumber += span.newlines
+          position = span.line_start
+          if try !takeCandidateLine(lineEnd: span.line_end, firstByte: span.first, matched: true, exact: exact,
+                                    pattern, scratch, in: memory, inverted: false, selected: &selected,
+                                    countOnly: countOnly, emit: emit) {
+            return false
+          }
+        }
+      }
       switch hit {
+      case .more:
+        continue
       case .stop(let nul):
         verified = max(verified, nul)
         try detectBinary(at: nul, memory, pattern: text)
@@ -273,22 +298,9 @@ struct LineScanner {
         }
         if position >= end { return true }
         // `first` is the byte at `position` unless skipLines stopped short of lineStart (inverted).
-        let firstByte = position == lineStart ? first : nil
-        var skipsStart = false
-        if pattern.skipsInvalidLineStart {
-          let byte = if let firstByte { firstByte } else { try memory.byte(at: position, pattern: text) }
-          skipsStart = Pattern.cannotBeginCharacter(byte)
-        }
-        if (exact || lineMatched) && !skipsStart {
-          // The candidate is a match (and lies within the line), or the verifier matched
-          // the line alone: no need to ask PCRE2 (again), unless the line starts with
-          // bytes grep -P skips: `step` decides.
-          if try !finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
-                             countOnly: countOnly, memory, pattern: text, emit: emit) {
-            return false
-          }
-        } else if try !step(pattern, scratch, in: memory, lineEnd: lineEnd, firstByte: firstByte,
-                            inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
+        if try !takeCandidateLine(lineEnd: lineEnd, firstByte: position == lineStart ? first : nil,
+                                  matched: lineMatched, exact: exact, pattern, scratch, in: memory,
+                                  inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit) {
           return false
         }
       case .none(let newlines):
@@ -324,6 +336,30 @@ struct LineScanner {
       }
     }
     return true
+  }
+
+  /// Takes the candidate line at `position` (ending at `lineEnd`; `firstByte`
+  /// is the byte at `position` when known): a match when the prefilter is
+  /// exact or the verifier `matched` it, else matched alone by `step`.
+  private mutating func takeCandidateLine(lineEnd: Int, firstByte: UInt8?, matched: Bool, exact: Bool,
+                                          _ pattern: Pattern, _ scratch: PCRE2Scratch, in memory: Memory,
+                                          inverted: Bool, selected: inout Int, countOnly: Bool,
+                                          emit: (LineMatch) throws(RegexError) -> Bool) throws(RegexError) -> Bool {
+    let text = pattern.source
+    var skipsStart = false
+    if pattern.skipsInvalidLineStart {
+      let byte = if let firstByte { firstByte } else { try memory.byte(at: position, pattern: text) }
+      skipsStart = Pattern.cannotBeginCharacter(byte)
+    }
+    if (exact || matched) && !skipsStart {
+      // The candidate is a match (and lies within the line), or the verifier matched
+      // the line alone: no need to ask PCRE2 (again), unless the line starts with
+      // bytes grep -P skips: `step` decides.
+      return try finishLine(lineEnd: lineEnd, matched: true, inverted: inverted, selected: &selected,
+                            countOnly: countOnly, memory, pattern: text, emit: emit)
+    }
+    return try step(pattern, scratch, in: memory, lineEnd: lineEnd, firstByte: firstByte,
+                    inverted: inverted, selected: &selected, countOnly: countOnly, emit: emit)
   }
 
   /// Matches the line at `position` alone and moves past it. Returns `false`

@@ -16,9 +16,12 @@ protocol LinePrefilter: AnyObject, Sendable {
   ///
   /// With `verifier`, candidate lines that do not match are passed over in
   /// the same call (`csg_next_line`); a candidate that comes back then says
-  /// whether the verifier matched it (`verified`).
+  /// whether the verifier matched it (`verified`). With `spans`, matching
+  /// lines (verified, or every candidate line of an exact prefilter) are
+  /// recorded there instead, `spanCount` of them, before the hit returned.
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
                 countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                spans: UnsafeMutableBufferPointer<csg_line_span>?, spanCount: inout Int,
                 pattern: String?) throws(RegexError) -> LineHit
 }
 
@@ -34,12 +37,15 @@ enum LineHit {
   /// `newlines` of them lie from where the search began to the end (see
   /// `csg_line_hit.newlines` for a larger limit).
   case none(newlines: Int)
+  /// The recorded lines filled the spans, or reached the end: go on from here.
+  case more(Int)
 }
 
 /// Calls `csg_next_line` for a prefilter's kernel data.
 func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg_classes>?, in memory: Memory,
               from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?, countingNewlines: Bool,
               verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, sequence: UnsafeMutablePointer<csg_sequence>? = nil,
+              exact: Bool, spans: UnsafeMutableBufferPointer<csg_line_span>?, spanCount: inout Int,
               pattern: String?) throws(RegexError) -> LineHit {
   var hit = csg_line_hit()
   // An exact sequence matcher decides the lines PCRE2 would, without PCRE2.
@@ -61,7 +67,8 @@ func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg
   // Safe because from...end...limit and checked lie within the memory.
   let base = memory.base.assumingMemoryBound(to: UInt8.self)
   if csg_next_line(literals, classes, base, from, end, limit, checked, stop.map(Int32.init) ?? -1,
-                   countingNewlines ? 1 : 0, verify, context, &hit, &fault) != Int32(CSG_OK) {
+                   countingNewlines ? 1 : 0, verify, context, exact ? 1 : 0, spans?.baseAddress, spans?.count ?? 0,
+                   &spanCount, &hit, &fault) != Int32(CSG_OK) {
     throw memory.truncated(at: fault.map { $0 - memory.base } ?? from, pattern: pattern)
   }
   switch hit.kind {
@@ -70,6 +77,8 @@ func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg
                       first: hit.first, verified: hit.verified != 0)
   case Int32(CSG_FOUND_STOP):
     return .stop(hit.at)
+  case Int32(CSG_FOUND_MORE):
+    return .more(hit.at)
   default:
     return .none(newlines: hit.newlines)
   }
@@ -129,10 +138,11 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
 
   func nextLine(in memory: Memory, from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?,
                 countingNewlines: Bool, verifier: UnsafeMutablePointer<cpcre2_line_verifier>?,
+                spans: UnsafeMutableBufferPointer<csg_line_span>?, spanCount: inout Int,
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: set, classes: nil, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             pattern: pattern)
+                             exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
   }
 
   /// The first place in `range` where a needle starts (and ends) or, when
