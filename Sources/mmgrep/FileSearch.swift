@@ -432,10 +432,11 @@ struct FileSearch<Buffer: MutableByteBuffer> {
     printHead(number: number, offset: range.lowerBound, separator: separator)
     let written: UnsafeRawBufferPointer?
     do throws(ByteBufferError) {
-      written = try output.appendBytes(bytes, in: range, reserving: 1, path: buffer.path)
+      written = try output.appendBytes(bytes, in: range, reserving: 1)
     } catch {
       output.rollBack(to: mark)
-      throw mapError(error)
+      guard case .truncated(_, let offset) = error else { throw mapError(error) }
+      throw mapError(.truncated(path: buffer.path, offset: offset))
     }
     guard let written else {
       output.rollBack(to: mark)

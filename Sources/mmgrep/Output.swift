@@ -40,9 +40,9 @@ final class Output {
   /// `nil` when they do not fit in the buffer at all (the caller then takes
   /// the slow path). What was appended before stays.
   ///
-  /// - Throws: `ByteBufferError.truncated` (with `path`) when the file shrank
-  ///   under the mapping; nothing is appended then.
-  func appendBytes(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, reserving extra: Int, path: String?)
+  /// - Throws: `ByteBufferError.truncated` (without a path: the caller names
+  ///   its file) when the file shrank under the mapping; nothing is appended then.
+  func appendBytes(_ bytes: UnsafeRawBufferPointer, in range: Range<Int>, reserving extra: Int)
     throws(ByteBufferError) -> UnsafeRawBufferPointer?
   {
     guard range.count + extra <= Output.capacity else { return nil }
@@ -53,7 +53,7 @@ final class Output {
     let target = storage + used
     var fault: UnsafeRawPointer? = nil
     if csg_memmove(target, base + range.lowerBound, range.count, &fault) != Int32(CSG_OK) {
-      throw .truncated(path: path, offset: fault.map { $0 - base } ?? range.lowerBound)
+      throw .truncated(path: nil, offset: fault.map { $0 - base } ?? range.lowerBound)
     }
     used += range.count
     return UnsafeRawBufferPointer(start: target, count: range.count)
