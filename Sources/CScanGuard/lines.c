@@ -37,6 +37,10 @@ static void run_next_line(void *c) {
   csg_line_hit *h = j->hit;
   const unsigned char *base = j->base;
   size_t from = j->from, checked = j->checked;
+  // Once a line is recorded, the search looks only CSG_SPAN_REACH bytes further
+  // for more before it returns (at `resume`, just after the last recorded line),
+  // so a caller that stops after a few lines never has far more searched for it.
+  size_t stretch = j->end, resume = from;
   h->newlines = 0;
   h->verified = 0;
   for (;;) {
@@ -44,8 +48,8 @@ static void run_next_line(void *c) {
     int kind = CSG_FOUND_NEEDLE;
     ptrdiff_t r = -1;
     size_t lines = 0;  // "\n" bytes in [from, r), or [from, end) when r < 0
-    if (from < j->end) {
-      size_t n = j->end - from;
+    if (from < stretch) {
+      size_t n = stretch - from;
       if (j->count_newlines) {
         r = j->literals ? csg_literals_scan_lines_unguarded(j->literals, base + from, n, j->stop, &kind, &lines)
                         : csg_classes_scan_lines_unguarded(j->classes, base + from, n, j->stop, &kind, &lines);
@@ -53,6 +57,11 @@ static void run_next_line(void *c) {
         r = j->literals ? csg_literals_scan_unguarded(j->literals, base + from, n, j->stop, &kind)
                         : csg_classes_scan_unguarded(j->classes, base + from, n, j->stop, &kind);
       }
+    }
+    if (r < 0 && stretch < j->end) {
+      h->kind = CSG_FOUND_MORE;
+      h->at = (ptrdiff_t)resume;
+      return;
     }
     if (r < 0) {
       // The count covers [j->from, at): up to `end`, or past it to the end of a
@@ -95,11 +104,13 @@ static void run_next_line(void *c) {
       h->newlines = 0;
       checked = at;
       from = stop ? line_end + 1 : j->limit;
+      resume = from;
       if (*j->count == j->capacity || from >= j->end) {
         h->kind = CSG_FOUND_MORE;
         h->at = (ptrdiff_t)from;
         return;
       }
+      if (*j->count == 1) stretch = j->end - from > CSG_SPAN_REACH ? from + CSG_SPAN_REACH : j->end;
       continue;
     }
     if (v != 0) {

@@ -552,6 +552,7 @@ public struct LineSequence {
                              binaryReadSize: s.binaryReadSize)
           }
           defer { scanner = sc }
+          sc.lineBudget = limit
           _ = try sc.run(s.pattern, lease.scratch, in: memory, inverted: s.inverted, countOnly: false) {
             (line) throws(RegexError) -> Bool in
             found.append(line)

@@ -196,6 +196,8 @@ int csg_sequence_verify_line(void *context, const unsigned char *line, size_t n,
 // ---- candidate lines (lines.c) ---------------------------------------------------
 
 enum { CSG_FOUND_NONE = 2, CSG_FOUND_MORE = 3 };
+/// How far csg_next_line searches past its first recorded line for more.
+enum { CSG_SPAN_REACH = 256 << 10 };
 
 /// The next candidate line of a line search, found in one guarded call.
 typedef struct {
@@ -249,8 +251,9 @@ typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_
 /// With `capacity` > 0, matching lines do not come back one by one either:
 /// each is recorded in spans[0, *count) and the search goes on after it;
 /// `hit` then comes after the last recorded line (its newlines counted from
-/// just after it), or is CSG_FOUND_MORE (at: where to go on) when `capacity`
-/// lines were recorded or the last one reached `end`.
+/// just after it), or is CSG_FOUND_MORE (at: where to go on, just after the
+/// last recorded line) when `capacity` lines were recorded, the last one
+/// reached `end`, or CSG_SPAN_REACH bytes after the first held no more.
 int csg_next_line(const csg_literals *literals, const csg_classes *classes, const unsigned char *base, size_t from,
                   size_t end, size_t limit, size_t checked, int stop, int count_newlines,
                   csg_line_verifier verify, void *verify_context, int exact, csg_line_span *spans, size_t capacity,

@@ -53,6 +53,9 @@ struct LineScanner {
   /// Whether `lineNumber` must stay right; a count of matching lines that
   /// nobody numbers skips counting the lines between candidates.
   var numbersLines = true
+  /// How many lines the caller's `emit` takes in one `run` before it returns
+  /// `false`: the prefilter records no more matching lines ahead than that.
+  var lineBudget = Int.max
 
   /// grep's read size for binary detection, or `nil` (NUL is an ordinary byte).
   let binaryReadSize: Int?
@@ -257,10 +260,11 @@ struct LineScanner {
       // One call: the NUL check of the bytes a previous line left unchecked, the
       // scan, and the candidate's line with the newlines before it.
       var spanCount = 0
+      let wanted = spans.map { UnsafeMutableBufferPointer(rebasing: $0[0..<min($0.count, max(1, lineBudget - selected))]) }
       let hit = try prefilter.nextLine(in: memory, from: position, end: stretchEnd, limit: end,
                                        checked: stopping ? verified : position, stoppingAt: stopping ? 0 : nil,
                                        countingNewlines: numbersLines && !inverted, verifier: verifier,
-                                       spans: spans, spanCount: &spanCount, pattern: text)
+                                       spans: wanted, spanCount: &spanCount, pattern: text)
       if let spans {
         for span in spans[0..<spanCount] {
           if stopping { verified = max(verified, span.at) }
