@@ -181,14 +181,15 @@ typedef struct {
 /// sets[2*i], sets[2*i+1] (bit b = byte b), minimum[i] (1 ... 63),
 /// maximum[i] (minimum ... 63, or 0 for unbounded), assertions[0 ... count],
 /// `prefix` (negative: no bound), `lead` (two words, as one of `sets`: the
-/// bytes a match may hold before the window). `window` must outlive `s`. Returns 1, or 0
-/// when an argument is out of range or the items need more than 64 bits.
+/// bytes a match may hold before the window). `window` must outlive `s`.
+/// Returns 1, or 0 when an argument is out of range or the items need more
+/// than 64 bits.
 int csg_sequence_init(csg_sequence *s, const uint64_t *sets, const unsigned char *minimum, const unsigned char *maximum,
                       const unsigned char *assertions, int count, ptrdiff_t prefix, const uint64_t *lead,
                       const csg_classes *window);
 /// 1 when line[0, n) holds a match of `s`, else 0; `candidate` is the first
-/// place in the line where `s->window` matches (0 when not known and
-/// s->prefix is SIZE_MAX).
+/// place in the line where `s->window` matches, or any place before it (0,
+/// the line's start, when not known: the whole line is then simulated).
 int csg_sequence_matches(const csg_sequence *s, const unsigned char *line, size_t n, size_t candidate);
 /// csg_sequence_matches as a csg_line_verifier (`context`: the csg_sequence).
 int csg_sequence_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate);

@@ -7,10 +7,14 @@ import CScanGuard
 /// Soundness argument. The reader understands a pattern only as a top-level
 /// concatenation of items, each a single-character class — a literal, `\d`
 /// `\w` `\s` `\h` `\v`, a positive bracket class of ASCII members — with an
-/// optional quantifier, or a zero-width assertion (`^ $ \b \B`). Anything
-/// else (alternation, groups, `.`, negated or non-ASCII classes, escapes it
-/// does not know, inline options, extended mode) either refuses the pattern
-/// or, for an atom of unknown width, breaks the sequence. A match of a
+/// optional quantifier, or a zero-width assertion (`^ $ \b \B`). A group
+/// (capturing, `(?:` or named) of such items, repeated `{n}` times, matches
+/// exactly what its items written out n times match (captures do not change
+/// what matches); its optional repetitions (`{n,m}`) and a possessive group
+/// are unknown. Anything else (alternation, other groups, `.`, negated or
+/// non-ASCII classes, escapes it does not know, inline options, extended
+/// mode) either refuses the pattern or, for an atom of unknown width, breaks
+/// the sequence. A match of a
 /// concatenation is the concatenation of its items' matches, in order and
 /// contiguous (zero-width items consume nothing). An item `C{m,M}` (with `+`
 /// `*` `?` as `{1,}` `{0,}` `{0,1}`) matches between m and M characters, each
@@ -27,6 +31,12 @@ import CScanGuard
 /// A pattern that is nothing but fixed-count ASCII classes (no assertion, no
 /// variable item) is *exact*: a window match is a match of the pattern, so a
 /// line holding one matches without asking PCRE2.
+///
+/// A pattern that is nothing but ASCII class items and `\b` `\B` gets a
+/// `Matcher` instead: PCRE2's backtracking tries every way to split a line's
+/// bytes among the items, and a Thompson simulation over the same items holds
+/// every such way at once, so both find a match in exactly the same lines
+/// (see `Matcher` for when PCRE2 could stop at a limit first, where none is built).
 enum ClassSequence {
   /// A set of ASCII bytes.
   struct ByteSet: Hashable {
