@@ -424,6 +424,27 @@ import Testing
 /// scan (`csg_next_line` with a verifier): the lines, their numbers, counts and
 /// the binary offset must equal a search that takes no prefilter at all,
 /// across several scan windows and with NUL bytes in passed-over lines.
+/// Searches `buffer` with `pattern` and with `reference` (the same pattern
+/// without a prefilter), expecting the same lines, binary offset, next line
+/// number and count; returns the reference's lines.
+@discardableResult
+func expectSameLineSearch(_ pattern: Pattern, as reference: Pattern, in buffer: some MutableByteBuffer,
+                          parallelism: Int, binaryDetection detection: BinaryDetection,
+                          _ context: String) throws -> [LineMatch] {
+  var a = pattern.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+  var b = reference.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
+  var found: [LineMatch] = [], expected: [LineMatch] = []
+  while let line = try a.next() { found.append(line) }
+  while let line = try b.next() { expected.append(line) }
+  #expect(found == expected, "\(context)")
+  #expect(a.binaryOffset == b.binaryOffset, "\(context)")
+  #expect(a.nextLineNumber == b.nextLineNumber, "\(context)")
+  #expect(try pattern.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
+          == reference.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection),
+          "\(context)")
+  return expected
+}
+
 @Suite("Prefilter verification inside the scan") struct PrefilterVerifierTests {
   /// About 1.4 MB of log-like lines (several 256 KiB windows): nearly every line
   /// holds a candidate of the IPv4 class sequence (the timestamp), a few match.
@@ -464,19 +485,10 @@ import Testing
         #expect(plain.storage.prefilter == nil && !plain.lineFastPath)
         for detection in [BinaryDetection.none, .grep, .stopAtNUL(readSize: 4096)] {
           for parallelism in [1, 2] {
-            var a = p.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
-            var b = plain.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
-            var found: [LineMatch] = [], expected: [LineMatch] = []
-            while let line = try a.next() { found.append(line) }
-            while let line = try b.next() { expected.append(line) }
             let context = "\(source) \(options) \(detection) -j\(parallelism)"
+            let expected = try expectSameLineSearch(p, as: plain, in: buffer, parallelism: parallelism,
+                                                    binaryDetection: detection, context)
             if detection == .none || nulAtLine == nil { #expect(!expected.isEmpty, "\(context)") }
-            #expect(found == expected, "\(context)")
-            #expect(a.binaryOffset == b.binaryOffset, "\(context)")
-            #expect(a.nextLineNumber == b.nextLineNumber, "\(context)")
-            let count = try p.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
-            let reference = try plain.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
-            #expect(count == reference, "\(context)")
           }
         }
       }

@@ -168,18 +168,8 @@ import TestSupport
       let plain = try Pattern("(?=)" + source, options: [.utf])
       for detection in [BinaryDetection.none, .grep, .stopAtNUL(readSize: 4096)] {
         for parallelism in [1, 2] {
-          var a = p.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
-          var b = plain.matchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection).makeIterator()
-          var found: [LineMatch] = [], expected: [LineMatch] = []
-          while let line = try a.next() { found.append(line) }
-          while let line = try b.next() { expected.append(line) }
-          let context = "\(source) \(detection) -j\(parallelism) NUL at \(String(describing: nulAtLine))"
-          #expect(found == expected, "\(context)")
-          #expect(a.binaryOffset == b.binaryOffset, "\(context)")
-          #expect(a.nextLineNumber == b.nextLineNumber, "\(context)")
-          #expect(try p.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection)
-                  == plain.countMatchingLines(in: buffer, parallelism: parallelism, binaryDetection: detection),
-                  "\(context)")
+          try expectSameLineSearch(p, as: plain, in: buffer, parallelism: parallelism, binaryDetection: detection,
+                                   "\(source) \(detection) -j\(parallelism) NUL at \(String(describing: nulAtLine))")
         }
       }
     }

@@ -42,18 +42,9 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
     let minimum = m.items.map { UInt8(clamping: $0.minimum) }
     let maximum = m.items.map { UInt8(clamping: $0.maximum ?? 0) }
     let made = UnsafeMutablePointer<csg_sequence>.allocate(capacity: 1)
-    let ok = sets.withUnsafeBufferPointer { sets in
-      minimum.withUnsafeBufferPointer { minimum in
-        maximum.withUnsafeBufferPointer { maximum in
-          m.assertions.withUnsafeBufferPointer { assertions in
-            [m.lead.low, m.lead.high].withUnsafeBufferPointer { lead in
-              csg_sequence_init(made, sets.baseAddress, minimum.baseAddress, maximum.baseAddress, assertions.baseAddress,
-                                Int32(m.items.count), m.prefix ?? -1, lead.baseAddress, window)
-            }
-          }
-        }
-      }
-    }
+    // The arrays are passed as pointers valid for the call; csg_sequence_init copies what it keeps.
+    let ok = csg_sequence_init(made, sets, minimum, maximum, m.assertions, Int32(m.items.count), m.prefix ?? -1,
+                               [m.lead.low, m.lead.high], window)
     if ok == 0 {
       made.deallocate()
       return nil

@@ -124,7 +124,7 @@ enum ClassSequence {
     var prefix: Int?
     /// The bytes a match may hold before the window: those of the items up
     /// to the one the window starts in.
-    var lead: ByteSet = .empty
+    var lead: ByteSet
   }
 
   /// The most ways the bounded items of a `Matcher` pattern may split a
@@ -197,20 +197,17 @@ enum ClassSequence {
     guard let best = windows.max(by: { score($0.classes) < score($1.classes) }), score(best.classes) >= minimumSelectivity
     else { return nil }
     var extracted = Extracted(classes: best.classes, isExact: false)
-    if !wrapped {
-      extracted.matcher = matcher(items, prefix: best.prefix, limits: limits)
-      extracted.matcher?.lead = best.lead
-    }
+    if !wrapped { extracted.matcher = matcher(items, prefix: best.prefix, lead: best.lead, limits: limits) }
     return extracted
   }
 
   /// The exact matcher for `items`, when the conditions on `Matcher` hold.
-  static func matcher(_ items: [Item], prefix: Int?, limits: Pattern.Limits) -> Matcher? {
+  static func matcher(_ items: [Item], prefix: Int?, lead: ByteSet, limits: Pattern.Limits) -> Matcher? {
     // Lowered limits could stop PCRE2 where the matcher would not.
     if let v = limits.matchLimit, v < 10_000_000 { return nil }
     if let v = limits.depthLimit, v < 10_000_000 { return nil }
     if let v = limits.heapLimitKiB, v < 20_000 { return nil }
-    var result = Matcher(items: [], assertions: [0], prefix: prefix)
+    var result = Matcher(items: [], assertions: [0], prefix: prefix, lead: lead)
     var splits = 1
     for item in items {
       switch item {
