@@ -21,11 +21,9 @@
 #define _GNU_SOURCE
 #include "CScanGuard.h"
 
-#include <string.h>
+#include "window.h"
 
-static int csg_is_word(int b) {
-  return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || b == '_';
-}
+#include <string.h>
 
 // Whether the assertions in `flags` hold between a byte that is (or not) a word character and the next.
 static int csg_assertions_hold(unsigned flags, int before, int after) {
@@ -45,13 +43,7 @@ int csg_sequence_init(csg_sequence *s, const uint64_t *sets, const unsigned char
   for (int b = 0; b < 256; b++) s->word[b] = (unsigned char)csg_is_word(b);
   for (int b = 0; b < 128; b++) s->lead[b] = (unsigned char)((lead[b >> 6] >> (b & 63)) & 1);
   // The window position whose class is a single byte, if any.
-  s->anchor = -1;
-  for (int i = 0; i < window->length && s->anchor < 0; i++) {
-    int members = 0, last = 0;
-    for (int b = 0; b < 128; b++)
-      if ((window->member[b] >> window->position_class[i]) & 1) { members++; last = b; }
-    if (members == 1) { s->anchor = i; s->anchor_byte = (unsigned char)last; }
-  }
+  s->anchor = csg_window_anchor(window, &s->anchor_byte);
   int offset = 0;
   uint64_t start_bits[CSG_MAX_ITEMS + 1];
   for (int i = 0; i < count; i++) {
@@ -82,33 +74,12 @@ int csg_sequence_init(csg_sequence *s, const uint64_t *sets, const unsigned char
 
 // The first occurrence of the window in line[q, n), or -1.
 static ptrdiff_t csg_next_window(const csg_sequence *s, const unsigned char *line, size_t n, size_t q) {
-  const csg_classes *w = s->window;
-  size_t length = (size_t)w->length;
-  if (s->anchor < 0) {
-    int kind;
-    ptrdiff_t r = q < n ? csg_classes_scan_unguarded(w, line + q, n - q, -1, &kind) : -1;
-    return r < 0 ? -1 : (ptrdiff_t)q + r;
-  }
-  size_t anchor = (size_t)s->anchor;
-  while (q + length <= n) {
-    const unsigned char *hit = memchr(line + q + anchor, s->anchor_byte, n - q - anchor);
-    if (!hit) return -1;
-    size_t at = (size_t)(hit - line) - anchor;
-    if (at + length > n) return -1;
-    size_t i = 0;
-    while (i < length && ((w->member[line[at + i]] >> w->position_class[i]) & 1)) i++;
-    if (i == length) return (ptrdiff_t)at;
-    q = at + 1;
-  }
-  return -1;
+  return csg_window_next(s->window, s->anchor, s->anchor_byte, line, n, q);
 }
 
 // Where a match holding the window at `window` may start at the earliest, not before `floor`.
 static size_t csg_earliest_start(const csg_sequence *s, const unsigned char *line, size_t window, size_t floor) {
-  size_t q = window;
-  size_t bound = s->prefix == SIZE_MAX || window - floor < s->prefix ? floor : window - s->prefix;
-  while (q > bound && s->lead[line[q - 1]]) q--;
-  return q;
+  return csg_window_earliest(s->prefix, s->lead, line, window, floor);
 }
 
 int csg_sequence_matches(const csg_sequence *s, const unsigned char *line, size_t n, size_t candidate) {

@@ -114,10 +114,15 @@ public struct Pattern: Sendable {
     let anchored = !literal && userText.contains(where: PatternText.dependsOnStartOffset)
     let request = PCRE2CompileRequest(pattern: compiled, options: options, newline: newline,
                                       literal: usePCRE2Literal, jit: jit)
+    // What lets a line search skip lines (and, with an exact matcher, PCRE2): see PatternStorage.prefilter.
+    let needles = LiteralExtraction.needles(for: userText, options: options)
+    let classes = userText.count == 1 ? ClassSequence.extract(userText[0], options: options, limits: limits) : nil
+    let needsAutomaton = needles.map { !$0.isExact } ?? (classes.map { $0.matcher == nil && !$0.isExact } ?? true)
     do {
       storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
-                                   needles: LiteralExtraction.needles(for: userText, options: options),
-                                   classes: userText.count == 1 ? ClassSequence.extract(userText[0], options: options, limits: limits) : nil,
+                                   needles: needles, classes: classes,
+                                   automaton: needsAutomaton && !literal
+                                     ? ClassAutomaton.extract(userText, options: options, newline: newline, limits: limits) : nil,
                                    limits: limits)
     } catch {
       throw Self.relocate(error, segments: segments, userText: userText, source: source)

@@ -194,6 +194,66 @@ int csg_sequence_matches(const csg_sequence *s, const unsigned char *line, size_
 /// csg_sequence_matches as a csg_line_verifier (`context`: the csg_sequence).
 int csg_sequence_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate);
 
+// ---- exact class automata (automaton.c) -------------------------------------------
+
+enum { CSG_MAX_POSITIONS = 64 };
+
+/// A pattern read as a Glushkov automaton over byte classes: up to 64
+/// positions (each one byte of a class), the positions a match may start and
+/// end with, and which positions may follow each. It decides exactly whether
+/// a line holds a match, for patterns with alternation and bounded repeats
+/// of groups as well (the caller makes sure PCRE2 cannot run into a limit
+/// first on the lines it decides). Each byte costs one table lookup per
+/// occupied byte of the 64-bit state. Fill it with csg_automaton_init only.
+typedef struct {
+  int positions;
+  /// follow[k][v]: the union of the follow sets of positions 8k + j, for each bit j of v.
+  uint64_t follow[CSG_MAX_POSITIONS / 8][256];
+  /// Per byte: the positions whose class holds it.
+  uint64_t step[256];
+  /// The first positions whose leading assertions hold, by (word before, word after).
+  uint64_t start_allowed[2][2];
+  /// The last positions whose trailing assertions hold, by (word before, word after).
+  uint64_t end_allowed[2][2];
+  /// Per byte: whether it is a word character (as PCRE2's \w without UCP).
+  unsigned char word[256];
+  /// Per byte: whether a match may start with it.
+  unsigned char starts[256];
+  /// The one byte a match may start with, or -1.
+  int start_byte;
+  /// Lines longer than this are not decided (SIZE_MAX: every line is).
+  size_t longest_line;
+  /// Whether lines holding a byte >= 0x80 are not decided.
+  int ascii_lines;
+  /// The class prefilter's window every match holds (NULL: none), the most
+  /// bytes a match holds before it (SIZE_MAX: no bound), the bytes that may
+  /// lie there, and a one-byte position of it for memchr (-1: none).
+  const csg_classes *window;
+  size_t prefix;
+  unsigned char lead[256];
+  int anchor;
+  unsigned char anchor_byte;
+} csg_automaton;
+
+/// Fills `a` with `positions` (1 ... CSG_MAX_POSITIONS) positions: position
+/// i's class as four 64-bit words in sets[4*i ... 4*i+3] (bit b = byte b),
+/// its follow set in follow[i] (bit j = position j), the start and end masks
+/// (start_allowed[2*before + after], end_allowed likewise; each a subset of
+/// the first or last positions), `longest_line` (negative: no bound),
+/// `ascii_lines`, and the window hint: `window` (may be NULL), `prefix`
+/// (negative: no bound) and `lead` (four words: bit b = byte b). `window` must
+/// outlive `a`. Returns 1, or 0 when an argument is out of range.
+int csg_automaton_init(csg_automaton *a, int positions, const uint64_t *sets, const uint64_t *follow,
+                       const uint64_t *start_allowed, const uint64_t *end_allowed, ptrdiff_t longest_line,
+                       int ascii_lines, const csg_classes *window, ptrdiff_t prefix, const uint64_t *lead);
+/// 1 when line[0, n) holds a match of `a`, 0 when it does not, -1 when the
+/// line is not one `a` decides (too long, or not ASCII when it must be).
+/// `candidate` is the first place in the line where `a->window` matches, or
+/// any place before it (0 when not known, or without a window).
+int csg_automaton_matches(const csg_automaton *a, const unsigned char *line, size_t n, size_t candidate);
+/// csg_automaton_matches as a csg_line_verifier (`context`: the csg_automaton).
+int csg_automaton_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate);
+
 // ---- candidate lines (lines.c) ---------------------------------------------------
 
 enum { CSG_FOUND_NONE = 2, CSG_FOUND_MORE = 3 };

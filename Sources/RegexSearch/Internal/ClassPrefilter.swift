@@ -11,20 +11,29 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
   private let sequence: UnsafeMutablePointer<csg_classes>
   /// The exact line matcher (`ClassSequence.Matcher`), when the pattern has one.
   private let matcher: UnsafeMutablePointer<csg_sequence>?
+  /// The exact automaton (`ClassAutomaton`), for patterns `ClassSequence` does not read.
+  private let automaton: CompiledAutomaton?
 
-  init?(_ extracted: ClassSequence.Extracted) {
-    let made = UnsafeMutablePointer<csg_classes>.allocate(capacity: 1)
-    var words: [UInt64] = []
-    for set in extracted.classes { words += [set.low, set.high] }
-    let ok = words.withUnsafeBufferPointer { csg_classes_init(made, $0.baseAddress, Int32(extracted.classes.count)) }
-    if ok == 0 {
-      made.deallocate()
-      return nil
-    }
+  /// `automaton`, when given, decides the lines that `extracted` has no
+  /// matcher for (started at the line's start: it knows nothing of this window).
+  init?(_ extracted: ClassSequence.Extracted, automaton: ClassAutomaton.Automaton? = nil) {
+    guard let made = Self.makeClasses(extracted.classes) else { return nil }
     self.extracted = extracted
     sequence = made
     matchesNUL = made.pointee.holds_nul != 0
     matcher = extracted.matcher.flatMap { Self.makeMatcher($0, window: made) }
+    self.automaton = matcher == nil && !extracted.isExact ? automaton.flatMap { CompiledAutomaton($0) } : nil
+  }
+
+  /// The prefilter of a pattern read by `ClassAutomaton`: its window, and its
+  /// automaton deciding the lines when it has one.
+  init?(_ read: ClassAutomaton.Extracted) {
+    guard let window = read.window, let made = Self.makeClasses(window.classes) else { return nil }
+    extracted = ClassSequence.Extracted(classes: window.classes, isExact: false)
+    sequence = made
+    matchesNUL = made.pointee.holds_nul != 0
+    matcher = nil
+    automaton = read.automaton.flatMap { CompiledAutomaton($0, window: made, prefix: window.prefix) }
   }
 
   deinit {
@@ -32,8 +41,26 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
     sequence.deallocate()
   }
 
-  /// Whether lines are decided by the exact matcher instead of PCRE2.
-  var decidesLines: Bool { matcher != nil }
+  private static func makeClasses(_ classes: [ClassSequence.ByteSet]) -> UnsafeMutablePointer<csg_classes>? {
+    let made = UnsafeMutablePointer<csg_classes>.allocate(capacity: 1)
+    var words: [UInt64] = []
+    for set in classes { words += [set.low, set.high] }
+    let ok = words.withUnsafeBufferPointer { csg_classes_init(made, $0.baseAddress, Int32(classes.count)) }
+    if ok == 0 {
+      made.deallocate()
+      return nil
+    }
+    return made
+  }
+
+  /// Whether lines are decided by an exact matcher instead of PCRE2.
+  var decidesLines: Bool { matcher != nil || automaton != nil }
+
+  /// The exact matcher's line verifier, when there is one.
+  private var decider: LineDecider? {
+    if let matcher { return LineDecider(verify: csg_sequence_verify_line, context: UnsafeMutableRawPointer(matcher)) }
+    return automaton?.verifier
+  }
 
   private static func makeMatcher(_ m: ClassSequence.Matcher, window: UnsafeMutablePointer<csg_classes>)
     -> UnsafeMutablePointer<csg_sequence>? {
@@ -58,7 +85,7 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: nil, classes: sequence, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             sequence: matcher, exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
+                             decider: decider, exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
   }
 
   func scan(in memory: Memory, range: Range<Int>, stoppingAt stop: UInt8?, pattern: String?) throws(RegexError) -> PrefilterHit? {

@@ -6,8 +6,10 @@ import CScanGuard
 ///
 /// Soundness argument. The reader understands a pattern only as a top-level
 /// concatenation of items, each a single-character class — a literal, `\d`
-/// `\w` `\s` `\h` `\v`, a positive bracket class of ASCII members — with an
-/// optional quantifier, or a zero-width assertion (`^ $ \b \B`). A group
+/// `\w` `\s`, a positive bracket class of ASCII members — with an
+/// optional quantifier, or a zero-width assertion (`^ $ \b \B`). (`\h` and
+/// `\v` are unknown: they also match U+00A0, U+0085 and other non-ASCII
+/// characters, or those bytes without UTF.) A group
 /// (capturing, `(?:` or named) of such items, repeated `{n}` times, matches
 /// exactly what its items written out n times match (captures do not change
 /// what matches); its optional repetitions (`{n,m}`) and a possessive group
@@ -318,9 +320,9 @@ enum ClassSequence {
         case UInt8(ascii: "d"): set = .digits
         case UInt8(ascii: "w"): set = .word
         case UInt8(ascii: "s"): set = .space
-        case UInt8(ascii: "h"): set = .horizontal
-        case UInt8(ascii: "v"): set = .vertical
         case UInt8(ascii: "D"), UInt8(ascii: "W"), UInt8(ascii: "S"), UInt8(ascii: "H"), UInt8(ascii: "V"),
+             // \h and \v also match non-ASCII characters (U+00A0, U+0085, ...; the bytes 0xA0, 0x85 without UTF).
+             UInt8(ascii: "h"), UInt8(ascii: "v"),
              UInt8(ascii: "N"), UInt8(ascii: "R"), UInt8(ascii: "X"), UInt8(ascii: "C"):
           break  // unknown width or non-ASCII members
         case UInt8(ascii: "t"): set = single(0x09)
@@ -460,17 +462,25 @@ enum ClassSequence {
   /// Reads a positive bracket class of ASCII members at `i`; `nil` (unknown)
   /// for a negated class, a non-ASCII member or anything not understood.
   static func bracket(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> ByteSet? {
+    let (set, negated) = try bracketMembers(text, &i)
+    return negated ? nil : set
+  }
+
+  /// Reads a bracket class at `i`: its members (`nil` when one is non-ASCII
+  /// or not understood) and whether it is negated (`[^...]`).
+  static func bracketMembers(_ text: [UInt8], _ i: inout Int) throws(Refusal) -> (ByteSet?, negated: Bool) {
     var j = i + 1
     var set = ByteSet()
     var understood = true
-    if j < text.count && text[j] == UInt8(ascii: "^") { understood = false; j += 1 }
+    var negated = false
+    if j < text.count && text[j] == UInt8(ascii: "^") { negated = true; j += 1 }
     var first = true
     var previous: UInt8? = nil  // the last single member, for a range
     while j < text.count {
       let c = text[j]
       if c == UInt8(ascii: "]") && !first {
         i = j + 1
-        return understood ? set : nil
+        return (understood ? set : nil, negated)
       }
       first = false
       var member: UInt8? = nil
@@ -482,8 +492,7 @@ enum ClassSequence {
         case UInt8(ascii: "d"): set = set | .digits
         case UInt8(ascii: "w"): set = set | .word
         case UInt8(ascii: "s"): set = set | .space
-        case UInt8(ascii: "h"): set = set | .horizontal
-        case UInt8(ascii: "v"): set = set | .vertical
+        case UInt8(ascii: "h"), UInt8(ascii: "v"): understood = false  // non-ASCII members too
         case UInt8(ascii: "t"): member = 0x09
         case UInt8(ascii: "r"): member = 0x0D
         case UInt8(ascii: "n"): member = 0x0A

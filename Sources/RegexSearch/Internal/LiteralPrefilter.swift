@@ -44,17 +44,17 @@ enum LineHit {
 /// Calls `csg_next_line` for a prefilter's kernel data.
 func nextLine(literals: UnsafePointer<csg_literals>?, classes: UnsafePointer<csg_classes>?, in memory: Memory,
               from: Int, end: Int, limit: Int, checked: Int, stoppingAt stop: UInt8?, countingNewlines: Bool,
-              verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, sequence: UnsafeMutablePointer<csg_sequence>? = nil,
+              verifier: UnsafeMutablePointer<cpcre2_line_verifier>?, decider: LineDecider? = nil,
               exact: Bool, spans: UnsafeMutableBufferPointer<csg_line_span>?, spanCount: inout Int,
               pattern: String?) throws(RegexError) -> LineHit {
   var hit = csg_line_hit()
-  // An exact sequence matcher decides the lines PCRE2 would, without PCRE2.
+  // An exact matcher (`decider`) decides the lines PCRE2 would, without PCRE2.
   let verify: csg_line_verifier?
   let context: UnsafeMutableRawPointer?
   if let verifier {
-    if let sequence {
-      verify = csg_sequence_verify_line
-      context = UnsafeMutableRawPointer(sequence)
+    if let decider {
+      verify = decider.verify
+      context = decider.context
     } else {
       verify = cpcre2_verify_line
       context = UnsafeMutableRawPointer(verifier)
@@ -108,9 +108,16 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
   let matchesNUL: Bool
   let isExact: Bool
   private let set: UnsafeMutablePointer<csg_literals>
+  /// The exact line matcher (`ClassAutomaton`) that verifies candidate lines
+  /// instead of PCRE2, when the pattern has one.
+  private let automaton: CompiledAutomaton?
 
-  init?(_ needles: LiteralExtraction.Needles) {
+  /// Whether candidate lines are decided by the exact automaton instead of PCRE2.
+  var decidesLines: Bool { automaton != nil }
+
+  init?(_ needles: LiteralExtraction.Needles, automaton: ClassAutomaton.Automaton? = nil) {
     self.needles = needles
+    self.automaton = needles.isExact ? nil : automaton.flatMap { CompiledAutomaton($0) }
     matchesNUL = needles.literals.contains { $0.contains(0) }
     isExact = needles.isExact
     set = .allocate(capacity: 1)
@@ -142,7 +149,8 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: set, classes: nil, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
+                             decider: automaton?.verifier, exact: isExact, spans: spans, spanCount: &spanCount,
+                             pattern: pattern)
   }
 
   /// The first place in `range` where a needle starts (and ends) or, when

@@ -10,7 +10,8 @@ final class PatternStorage: Sendable {
   /// one pass over a whole buffer; `nil` when the pattern is not line-local.
   let lineCode: PCRE2Code?
   /// Needles one of which every matching line contains (`LiteralExtraction`)
-  /// or, without needles, a sequence of byte classes (`ClassSequence`), so
+  /// or, without needles, a sequence of byte classes (`ClassSequence`, or
+  /// else `ClassAutomaton`'s window), so
   /// line searches run PCRE2 only on the lines that hold a candidate (or not
   /// at all, when a candidate is a match); `nil` when neither is known.
   let prefilter: (any LinePrefilter)?
@@ -26,12 +27,14 @@ final class PatternStorage: Sendable {
   private let chunkCode = Mutex<PCRE2Code?>(nil)
 
   init(request: PCRE2CompileRequest, lineLocal: Bool, anchorsToStartOffset: Bool,
-       needles: LiteralExtraction.Needles?, classes: ClassSequence.Extracted?, limits: Pattern.Limits) throws(RegexError) {
+       needles: LiteralExtraction.Needles?, classes: ClassSequence.Extracted?, automaton: ClassAutomaton.Extracted?,
+       limits: Pattern.Limits) throws(RegexError) {
     code = try PCRE2Code(request)
-    if let literal = needles.flatMap({ LiteralPrefilter($0) }) {
+    if let literal = needles.flatMap({ LiteralPrefilter($0, automaton: automaton?.automaton) }) {
       prefilter = literal
     } else {
-      prefilter = classes.flatMap { ClassPrefilter($0) }
+      prefilter = classes.flatMap { ClassPrefilter($0, automaton: automaton?.automaton) }
+        ?? automaton.flatMap { ClassPrefilter($0) }
     }
     if request.literal && lineLocal && request.newline == .lf {
       lineCode = code  // a fixed string without "\n" means the same with or without multiline
