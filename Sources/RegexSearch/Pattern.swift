@@ -108,18 +108,21 @@ public struct Pattern: Sendable {
     let literal = options.contains(.literal)
     // The line-search fast path needs patterns whose matches stay inside one line and
     // whose attempts never read past it (see LineScanner).
+    let localText = literal || userText.allSatisfy(PatternText.isLineLocal)
     let lineLocal = literal
       ? !userText.contains { $0.contains(0x0A) }
-      : userText.allSatisfy { PatternText.isLineLocal($0) && !PatternText.mayMatchNewline($0, options: options) }
+      : localText && userText.allSatisfy { !PatternText.mayMatchNewline($0, options: options) }
     let anchored = !literal && userText.contains(where: PatternText.dependsOnStartOffset)
     let request = PCRE2CompileRequest(pattern: compiled, options: options, newline: newline,
                                       literal: usePCRE2Literal, jit: jit)
     // What lets a line search skip lines (and, with an exact matcher, PCRE2): see PatternStorage.prefilter.
     let needles = LiteralExtraction.needles(for: userText, options: options)
     let classes = userText.count == 1 ? ClassSequence.extract(userText[0], options: options, limits: limits) : nil
-    let needsAutomaton = needles.map { !$0.isExact } ?? (classes.map { $0.matcher == nil && !$0.isExact } ?? true)
+    // The class automaton is for what neither a literal nor ClassSequence's matcher serves.
+    let needsAutomaton = needles == nil && (classes.map { $0.matcher == nil && !$0.isExact } ?? true)
     do {
-      storage = try PatternStorage(request: request, lineLocal: lineLocal, anchorsToStartOffset: anchored,
+      storage = try PatternStorage(request: request, lineLocal: lineLocal, localText: localText,
+                                   anchorsToStartOffset: anchored,
                                    needles: needles, classes: classes,
                                    automaton: needsAutomaton && !literal
                                      ? ClassAutomaton.extract(userText, options: options, newline: newline, limits: limits) : nil,

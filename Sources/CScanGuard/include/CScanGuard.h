@@ -233,6 +233,16 @@ typedef struct {
   unsigned char lead[256];
   int anchor;
   unsigned char anchor_byte;
+  /// The same automaton made deterministic, when it has few enough states
+  /// (NULL: the position sets are simulated). State 2s + b: position set s
+  /// after a byte that is (b = 1) or not a word character; states 0 and 1
+  /// hold no position. dfa[state * classes + class[byte]] is the next state
+  /// times 2, plus 1 when a match ends before that byte; dfa_end[state] says
+  /// whether one ends at the line's end.
+  int32_t *dfa;
+  unsigned char *dfa_end;
+  int dfa_states, classes;
+  unsigned char byte_class[256];
 } csg_automaton;
 
 /// Fills `a` with `positions` (1 ... CSG_MAX_POSITIONS) positions: position
@@ -241,11 +251,14 @@ typedef struct {
 /// (start_allowed[2*before + after], end_allowed likewise; each a subset of
 /// the first or last positions), `longest_line` (negative: no bound),
 /// `ascii_lines`, and the window hint: `window` (may be NULL), `prefix`
-/// (negative: no bound) and `lead` (four words: bit b = byte b). `window` must
-/// outlive `a`. Returns 1, or 0 when an argument is out of range.
+/// (negative: no bound) and `lead` (four words: bit b = byte b). `window`
+/// must outlive `a`. With `deterministic`,
+/// the deterministic form is built when it is small enough. Returns 1, or 0
+/// when an argument is out of range.
 int csg_automaton_init(csg_automaton *a, int positions, const uint64_t *sets, const uint64_t *follow,
                        const uint64_t *start_allowed, const uint64_t *end_allowed, ptrdiff_t longest_line,
-                       int ascii_lines, const csg_classes *window, ptrdiff_t prefix, const uint64_t *lead);
+                       int ascii_lines, const csg_classes *window, ptrdiff_t prefix, const uint64_t *lead,
+                       int deterministic);
 /// 1 when line[0, n) holds a match of `a`, 0 when it does not, -1 when the
 /// line is not one `a` decides (too long, or not ASCII when it must be).
 /// `candidate` is the first place in the line where `a->window` matches, or
@@ -253,6 +266,8 @@ int csg_automaton_init(csg_automaton *a, int positions, const uint64_t *sets, co
 int csg_automaton_matches(const csg_automaton *a, const unsigned char *line, size_t n, size_t candidate);
 /// csg_automaton_matches as a csg_line_verifier (`context`: the csg_automaton).
 int csg_automaton_verify_line(void *context, const unsigned char *line, size_t n, size_t candidate);
+/// Frees what csg_automaton_init allocated (not `a` itself).
+void csg_automaton_free(csg_automaton *a);
 
 // ---- candidate lines (lines.c) ---------------------------------------------------
 

@@ -143,7 +143,7 @@ enum ClassAutomaton {
       branches += topBranches(node)
     }
     let whole: Node = branches.count == 1 ? branches[0] : .choice(branches)
-    let window = bestWindow(whole)
+    let window = best(allWindows(whole))
     let lowered = limits.matchLimit.map { $0 < 10_000_000 } == true || limits.depthLimit.map { $0 < 10_000_000 } == true
       || limits.heapLimitKiB.map { $0 < 20_000 } == true
     let automaton = lowered ? nil : try? build(branches, utf: options.contains(.utf))
@@ -347,8 +347,16 @@ enum ClassAutomaton {
     var windows: [Window]
   }
 
-  /// The most selective window every match of `node` holds, or `nil` when
-  /// none is selective enough for the prefilter (`ClassSequence.minimumSelectivity`).
+  /// The most selective of `windows`, or `nil` when none is selective enough
+  /// for the prefilter (`ClassSequence.minimumSelectivity`).
+  static func best(_ windows: [Window]) -> Window? {
+    guard let best = windows.max(by: { ClassSequence.score($0.classes) < ClassSequence.score($1.classes) }),
+          ClassSequence.score(best.classes) >= ClassSequence.minimumSelectivity else { return nil }
+    return best
+  }
+
+  /// The windows every match of `node` holds (each cut to the kernel's
+  /// longest sequence); none when `node` matches the empty string.
   ///
   /// Soundness: each summary states only facts about every match of its node:
   /// an item matches one byte of its class (or, when it may match a non-ASCII
@@ -358,19 +366,16 @@ enum ClassAutomaton {
   /// cannot be empty), lies in it contiguously; an alternation's match is one
   /// branch's, so its first (last) bytes are in the union of the branches'
   /// classes at that place; `X{m,n}` is m copies of X and optional ones.
-  static func bestWindow(_ node: Node) -> Window? {
+  static func allWindows(_ node: Node) -> [Window] {
     let s = summary(node)
-    guard s.minimum > 0 else { return nil }  // an empty match: every line matches
+    guard s.minimum > 0 else { return [] }  // an empty match: every line matches
     var candidates = s.windows
     candidates += windows(in: s.lead, start: 0)
     candidates += windows(in: s.trail, start: s.maximum.map { $0 - s.trail.count })
     let limit = ClassSequence.maximumLength
-    let trimmed = candidates.map { w in
+    return candidates.map { w in
       w.classes.count <= limit ? w : Window(classes: Array(w.classes.prefix(limit)), prefix: w.prefix)
     }
-    guard let best = trimmed.max(by: { ClassSequence.score($0.classes) < ClassSequence.score($1.classes) }),
-          ClassSequence.score(best.classes) >= ClassSequence.minimumSelectivity else { return nil }
-    return best
   }
 
   /// The runs of known classes in `run` (which starts at most `start` bytes
@@ -671,12 +676,16 @@ final class CompiledAutomaton: @unchecked Sendable {
 
   /// `window`, when given, is the class prefilter's (it must outlive this
   /// object) and `prefix` the most bytes a match holds before it.
-  init?(_ a: ClassAutomaton.Automaton, window: UnsafePointer<csg_classes>? = nil, prefix: Int? = nil) {
+  /// `deterministic`: build the deterministic form when it is small enough
+  /// (`false` only to test the simulation of position sets).
+  init?(_ a: ClassAutomaton.Automaton, window: UnsafePointer<csg_classes>? = nil, prefix: Int? = nil,
+        deterministic: Bool = true) {
     let made = UnsafeMutablePointer<csg_automaton>.allocate(capacity: 1)
     let sets = a.positions.flatMap(\.words)
     // The arrays are passed as pointers valid for the call; csg_automaton_init copies what it keeps.
     let ok = csg_automaton_init(made, Int32(a.positions.count), sets, a.follow, a.startAllowed, a.endAllowed,
-                                a.longestLine ?? -1, a.asciiLines ? 1 : 0, window, prefix ?? -1, a.anyByte.words)
+                                a.longestLine ?? -1, a.asciiLines ? 1 : 0, window, prefix ?? -1, a.anyByte.words,
+                                deterministic ? 1 : 0)
     if ok == 0 {
       made.deallocate()
       return nil
@@ -684,7 +693,19 @@ final class CompiledAutomaton: @unchecked Sendable {
     pointer = made
   }
 
-  deinit { pointer.deallocate() }
+  deinit {
+    csg_automaton_free(pointer)
+    pointer.deallocate()
+  }
+
+  /// The number of states of its deterministic form (0: none was built).
+  var deterministicStates: Int { pointer.pointee.dfa == nil ? 0 : Int(pointer.pointee.dfa_states) }
+
+  /// Whether `line` holds a match: 1, 0, or -1 when the automaton does not decide it.
+  func matches(_ line: [UInt8]) -> Int {
+    let padded = line + [0]  // a valid pointer for an empty line too
+    return padded.withUnsafeBufferPointer { Int(csg_automaton_matches(pointer, $0.baseAddress, line.count, 0)) }
+  }
 
   /// The line verifier that runs it (see `csg_next_line`).
   var verifier: LineDecider { LineDecider(verify: csg_automaton_verify_line, context: UnsafeMutableRawPointer(pointer)) }

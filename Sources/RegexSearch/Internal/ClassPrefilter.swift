@@ -11,18 +11,16 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
   private let sequence: UnsafeMutablePointer<csg_classes>
   /// The exact line matcher (`ClassSequence.Matcher`), when the pattern has one.
   private let matcher: UnsafeMutablePointer<csg_sequence>?
-  /// The exact automaton (`ClassAutomaton`), for patterns `ClassSequence` does not read.
+  /// The exact automaton (`ClassAutomaton`), for patterns `ClassSequence` has no matcher for.
   private let automaton: CompiledAutomaton?
 
-  /// `automaton`, when given, decides the lines that `extracted` has no
-  /// matcher for (started at the line's start: it knows nothing of this window).
-  init?(_ extracted: ClassSequence.Extracted, automaton: ClassAutomaton.Automaton? = nil) {
+  init?(_ extracted: ClassSequence.Extracted) {
     guard let made = Self.makeClasses(extracted.classes) else { return nil }
     self.extracted = extracted
     sequence = made
     matchesNUL = made.pointee.holds_nul != 0
     matcher = extracted.matcher.flatMap { Self.makeMatcher($0, window: made) }
-    self.automaton = matcher == nil && !extracted.isExact ? automaton.flatMap { CompiledAutomaton($0) } : nil
+    automaton = nil
   }
 
   /// The prefilter of a pattern read by `ClassAutomaton`: its window, and its

@@ -240,8 +240,8 @@ struct LineScanner {
     // guarded call (one call per selected line, not per candidate), when the
     // line alone decides exactly as `step` would: not inverted (those lines are
     // selected), and not a start `step` would match from after skipped bytes
-    // unless the pattern is line-local (`step` then matches the whole line first).
-    let verifier = !exact && !inverted && (!pattern.skipsInvalidLineStart || pattern.lineFastPath)
+    // unless the pattern text is line-local (`step` then matches the whole line first).
+    let verifier = !exact && !inverted && (!pattern.skipsInvalidLineStart || pattern.storage.localText)
       ? scratch.lineVerifier(for: pattern.storage.code) : nil
     // Matching lines come back in batches (`csg_line_span`) when nothing has to
     // happen between them: not inverted (the lines between are not selected)
@@ -388,7 +388,7 @@ struct LineScanner {
       lineEnd = try memory.firstIndex(of: 0x0A, in: position..<end, pattern: pattern.source) ?? end
     }
     let skips = pattern.skipsInvalidLineStart
-    let lineLocal = pattern.lineFastPath
+    let lineLocal = pattern.storage.localText
     var matched = !skips || lineLocal ? try matchLine(pattern, scratch, in: memory, from: position, to: lineEnd) : true
     if skips && matched {
       let startsCharacter = (firstByte.map { !Pattern.cannotBeginCharacter($0) } ?? false) || position == lineEnd

@@ -108,16 +108,8 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
   let matchesNUL: Bool
   let isExact: Bool
   private let set: UnsafeMutablePointer<csg_literals>
-  /// The exact line matcher (`ClassAutomaton`) that verifies candidate lines
-  /// instead of PCRE2, when the pattern has one.
-  private let automaton: CompiledAutomaton?
-
-  /// Whether candidate lines are decided by the exact automaton instead of PCRE2.
-  var decidesLines: Bool { automaton != nil }
-
-  init?(_ needles: LiteralExtraction.Needles, automaton: ClassAutomaton.Automaton? = nil) {
+  init?(_ needles: LiteralExtraction.Needles) {
     self.needles = needles
-    self.automaton = needles.isExact ? nil : automaton.flatMap { CompiledAutomaton($0) }
     matchesNUL = needles.literals.contains { $0.contains(0) }
     isExact = needles.isExact
     set = .allocate(capacity: 1)
@@ -149,8 +141,7 @@ final class LiteralPrefilter: LinePrefilter, @unchecked Sendable {  // immutable
                 pattern: String?) throws(RegexError) -> LineHit {
     try RegexSearch.nextLine(literals: set, classes: nil, in: memory, from: from, end: end, limit: limit,
                              checked: checked, stoppingAt: stop, countingNewlines: countingNewlines, verifier: verifier,
-                             decider: automaton?.verifier, exact: isExact, spans: spans, spanCount: &spanCount,
-                             pattern: pattern)
+                             exact: isExact, spans: spans, spanCount: &spanCount, pattern: pattern)
   }
 
   /// The first place in `range` where a needle starts (and ends) or, when

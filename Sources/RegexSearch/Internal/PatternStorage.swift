@@ -19,6 +19,11 @@ final class PatternStorage: Sendable {
   /// or a verb that changes where the next attempt starts (`PatternText.dependsOnStartOffset`),
   /// so a search cannot be split into independent chunks.
   let anchorsToStartOffset: Bool
+  /// Whether the pattern text is line-local (`PatternText.isLineLocal`: no
+  /// lookaround, `\A`-style anchors, `\K`, atomic groups ...), whether or not
+  /// it may consume a newline: a line's subject started after bytes grep -P
+  /// skips (`PCRE2_NOTBOL`) then matches only where the whole line does.
+  let localText: Bool
   let limits: Pattern.Limits
   /// The group-name table every `Match` shares.
   let names: CaptureNames
@@ -26,15 +31,18 @@ final class PatternStorage: Sendable {
   private let pool = Mutex<[PCRE2Scratch]>([])
   private let chunkCode = Mutex<PCRE2Code?>(nil)
 
-  init(request: PCRE2CompileRequest, lineLocal: Bool, anchorsToStartOffset: Bool,
+  init(request: PCRE2CompileRequest, lineLocal: Bool, localText: Bool, anchorsToStartOffset: Bool,
        needles: LiteralExtraction.Needles?, classes: ClassSequence.Extracted?, automaton: ClassAutomaton.Extracted?,
        limits: Pattern.Limits) throws(RegexError) {
     code = try PCRE2Code(request)
-    if let literal = needles.flatMap({ LiteralPrefilter($0, automaton: automaton?.automaton) }) {
+    if let literal = needles.flatMap({ LiteralPrefilter($0) }) {
       prefilter = literal
+    } else if let automaton, automaton.automaton != nil, automaton.window != nil,
+              classes.map({ $0.matcher == nil && !$0.isExact }) ?? true {
+      // Lines decided near the window without PCRE2, where ClassSequence has no matcher.
+      prefilter = ClassPrefilter(automaton) ?? classes.flatMap { ClassPrefilter($0) }
     } else {
-      prefilter = classes.flatMap { ClassPrefilter($0, automaton: automaton?.automaton) }
-        ?? automaton.flatMap { ClassPrefilter($0) }
+      prefilter = classes.flatMap { ClassPrefilter($0) } ?? automaton.flatMap { ClassPrefilter($0) }
     }
     if request.literal && lineLocal && request.newline == .lf {
       lineCode = code  // a fixed string without "\n" means the same with or without multiline
@@ -46,6 +54,7 @@ final class PatternStorage: Sendable {
       lineCode = nil
     }
     self.anchorsToStartOffset = anchorsToStartOffset
+    self.localText = localText
     names = CaptureNames(code.names)
     self.limits = limits
     self.request = .init(request)
