@@ -48,7 +48,9 @@ static void run_next_line(void *c) {
     int kind = CSG_FOUND_NEEDLE;
     ptrdiff_t r = -1;
     size_t lines = 0;  // "\n" bytes in [from, r), or [from, end) when r < 0
-    if (from < stretch) {
+    if (from < stretch && !j->literals && !j->classes) {
+      r = 0;  // no prefilter: every line is a candidate, at its start
+    } else if (from < stretch) {
       size_t n = stretch - from;
       if (j->count_newlines) {
         r = j->literals ? csg_literals_scan_lines_unguarded(j->literals, base + from, n, j->stop, &kind, &lines)

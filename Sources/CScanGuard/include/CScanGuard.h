@@ -310,7 +310,8 @@ typedef struct {
 typedef int (*csg_line_verifier)(void *context, const unsigned char *line, size_t n, size_t candidate);
 
 /// Searches base[from, end) with `literals` or, when that is NULL, `classes`
-/// for the first candidate (or, when stop >= 0, the stop byte, first looked
+/// (when both are NULL, every line's start is a candidate: each line is
+/// verified) for the first candidate (or, when stop >= 0, the stop byte, first looked
 /// for in base[checked, from) when checked < from), and gives the candidate's
 /// line: its start (just after the last "\n" before the candidate, or `from`),
 /// its end (the next "\n" before `limit`, or `limit`; limit >= end) and, with

@@ -119,6 +119,11 @@ struct LineScanner {
     if let prefilter = pattern.storage.prefilter {
       finished = try runPrefiltered(prefilter, pattern, scratch, in: memory, inverted: inverted, selected: &selected,
                                     countOnly: countOnly, emit: emit)
+    } else if let everyLine = pattern.storage.everyLine, !inverted,
+              !pattern.skipsInvalidLineStart || pattern.storage.localText {
+      // Lines verified inside the scan's C call, in batches (see `runPrefiltered`'s verifier).
+      finished = try runPrefiltered(everyLine, pattern, scratch, in: memory, inverted: false, selected: &selected,
+                                    countOnly: countOnly, emit: emit)
     } else {
       finished = try runMatching(pattern, scratch, in: memory, inverted: inverted, selected: &selected,
                                  countOnly: countOnly, emit: emit)

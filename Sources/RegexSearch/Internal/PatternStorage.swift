@@ -15,6 +15,9 @@ final class PatternStorage: Sendable {
   /// line searches run PCRE2 only on the lines that hold a candidate (or not
   /// at all, when a candidate is a match); `nil` when neither is known.
   let prefilter: (any LinePrefilter)?
+  /// For a pattern with neither a prefilter nor `lineCode`: every line is a
+  /// candidate, matched alone inside the scan's C call (`EveryLinePrefilter`).
+  let everyLine: EveryLinePrefilter?
   /// Whether the user's pattern text contains `\G` (anchored to the start offset)
   /// or a verb that changes where the next attempt starts (`PatternText.dependsOnStartOffset`),
   /// so a search cannot be split into independent chunks.
@@ -43,6 +46,12 @@ final class PatternStorage: Sendable {
       prefilter = ClassPrefilter(automaton) ?? classes.flatMap { ClassPrefilter($0) }
     } else {
       prefilter = classes.flatMap { ClassPrefilter($0) } ?? automaton.flatMap { ClassPrefilter($0) }
+    }
+    if prefilter == nil && !(lineLocal && request.newline == .lf) {
+      // No prefilter and no multiline fast path: each line is matched alone, in C.
+      everyLine = EveryLinePrefilter()
+    } else {
+      everyLine = nil
     }
     if request.literal && lineLocal && request.newline == .lf {
       lineCode = code  // a fixed string without "\n" means the same with or without multiline
