@@ -26,7 +26,7 @@ import TestSupport
   func eligibility() throws {
     // No literal: the class prefilter's window, and the automaton.
     for source in [Self.strictIPv4, #"(?:\d{1,3}|x)\.\d{1,3}\.(?:\d|[a-f])"#, #"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}|[0-9a-f]{12}"#,
-                   #"\b(?:[a-z]\d|\d[a-z])-\d{3}\b"#] {
+                   #"\b(?:[a-z]\d|\d[a-z])-\d{3}\b"#, #"(?i)(?:[a-f]\d|\d[a-f])-[a-f]{3}\b"#] {
       let p = try Pattern(source, options: [.utf]).storage.prefilter
       #expect(p is ClassPrefilter, "\(source)")
       #expect(try Self.decides(source), "\(source)")
@@ -283,6 +283,16 @@ import TestSupport
       let p = try Pattern(source, options: options)
       #expect(try Self.numbers(p, in: HeapByteBuffer(text)) == expected, "\(source) \(options)")
     }
+  }
+
+  @Test("a leading (?i) is the caseless option")
+  func leadingCaseless() throws {
+    let p = try Pattern(#"(?i)(?:[a-f]\d|\d[a-f])-[a-f]{3}\b"#, options: [.utf])
+    #expect((p.storage.prefilter as? ClassPrefilter)?.decidesLines == true)
+    let text = "x A1-BCD\n1a-bcd\n1a-bcg\nb2-FFFx\n"
+    #expect(try Self.numbers(p, in: HeapByteBuffer(Array(text.utf8))) == [1, 2])
+    // (?i) on only one of several -e alternatives applies to it alone: not read.
+    #expect(ClassAutomaton.extract([Array("(?i)[a-f]{3}-x".utf8), Array("[0-9]{3}-x".utf8)], options: [.utf]) == nil)
   }
 
   @Test("several -e alternatives are read as one alternation")

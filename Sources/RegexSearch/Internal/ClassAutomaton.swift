@@ -11,10 +11,11 @@ import CScanGuard
 /// negations, bracket classes of ASCII members (negated or not), groups
 /// (capturing, `(?:`, named) and alternation at any depth, greedy or lazy
 /// quantifiers — bounded on anything, unbounded only on a single class —
-/// and `\b` `\B` only at the start or end of a top-level alternative.
-/// Anything else (anchors, lookaround, backreferences, possessive or atomic
-/// forms, inline options, `\p`, non-ASCII literals, extended mode, `-w`
-/// `-x`) is refused: PCRE2 decides.
+/// and `\b` `\B` only at the start or end of a top-level alternative; a
+/// leading `(?i)` is the caseless option. Anything else (anchors,
+/// lookaround, backreferences, possessive or atomic forms, other inline
+/// options, `\p`, non-ASCII literals, extended mode, `-w` `-x`) is refused:
+/// PCRE2 decides.
 ///
 /// Why the automaton selects exactly the lines PCRE2 selects:
 /// - Without lookaround, backreferences, atomic groups or possessive
@@ -136,10 +137,15 @@ enum ClassAutomaton {
       || options.contains(.wholeLines) || newline != .lf || texts.isEmpty {
       return nil
     }
-    var reader = Reader(caseless: options.contains(.caseInsensitive), utf: options.contains(.utf))
+    // A leading (?i) is the caseless option for the whole text (as LiteralExtraction reads it),
+    // when every alternative has it.
+    let inline = Array("(?i)".utf8)
+    let leading = texts.filter { $0.starts(with: inline) }.count
+    guard leading == 0 || leading == texts.count else { return nil }
+    var reader = Reader(caseless: options.contains(.caseInsensitive) || leading > 0, utf: options.contains(.utf))
     var branches: [Node] = []
     for text in texts {
-      guard let node = try? reader.parse(text) else { return nil }
+      guard let node = try? reader.parse(leading > 0 ? Array(text.dropFirst(inline.count)) : text) else { return nil }
       branches += topBranches(node)
     }
     let whole: Node = branches.count == 1 ? branches[0] : .choice(branches)
