@@ -54,6 +54,7 @@ log_patterns=(
   "no literal||[a-z]{5}[0-9]{3}"
   "many-match word||\\w{12}"
   "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
+  "strict IPv4||\\b((25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\b"
 )
 text_patterns=(
   "literal||PM_RESUME"
@@ -64,6 +65,7 @@ text_patterns=(
   "no literal||[a-z]{6}[0-9]{2}[a-z]"
   "many-match word||\\w{12}"
   "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
+  "strict IPv4||\\b((25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\b"
 )
 if [ $quick = 1 ]; then log_patterns=("${log_patterns[@]:0:2}"); text_patterns=("${text_patterns[@]:0:2}"); fi
 

@@ -22,7 +22,7 @@ private func env(_ name: String) -> String? {
 
 private let dataDirectory = env("MMB_DATA") ?? "data"
 /// The same suite as compare.sh: literal, caseless literal, literal alternation, class + literal
-/// suffix, words around a literal, no literal, many-match word, IPv4-like.
+/// suffix, words around a literal, no literal, many-match word, IPv4-like (loose and strict).
 private let corpora: [(name: String, path: String, patterns: [(String, String, Pattern.Options)])] = [
   ("log", env("MMB_LOG") ?? "\(dataDirectory)/sample.log", [
     ("literal", "ERROR", []),
@@ -33,6 +33,7 @@ private let corpora: [(name: String, path: String, patterns: [(String, String, P
     ("no literal", "[a-z]{5}[0-9]{3}", []),
     ("many-match word", #"\w{12}"#, []),
     ("ipv4", #"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, []),
+    ("strict ipv4", #"\b((25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(25[0-5]|2[0-4]\d|[01]?\d\d?)\b"#, []),
   ]),
   ("text", env("MMB_TEXT") ?? "\(dataDirectory)/linux.txt", [
     ("literal", "PM_RESUME", []),
@@ -43,6 +44,7 @@ private let corpora: [(name: String, path: String, patterns: [(String, String, P
     ("no literal", "[a-z]{6}[0-9]{2}[a-z]", []),
     ("many-match word", #"\w{12}"#, []),
     ("ipv4", #"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, []),
+    ("strict ipv4", #"\b((25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(25[0-5]|2[0-4]\d|[01]?\d\d?)\b"#, []),
   ]),
 ]
 
