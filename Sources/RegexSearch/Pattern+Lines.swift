@@ -535,8 +535,12 @@ public struct LineSequence {
       return scanner?.binaryOffset
     }
     var windowBinaryOffset: Int?
-    /// The next window, being searched on another thread (`overlapsWindows`).
-    var prefetch: WindowPrefetch? = nil
+    /// With `overlapsWindows`: the windows being searched ahead, in order, and
+    /// where the next one to start begins (`nil`: none is left to start).
+    var inFlight: [WindowPrefetch] = []
+    var aheadStart: Int? = nil
+    /// Added to the numbers of `pending` (a window searched ahead numbers its lines from 1).
+    var pendingBase = 0
 
     /// The next selected line, or `nil` after the last one.
     ///
@@ -607,20 +611,20 @@ public struct LineSequence {
         try fillWindow()
       }
       defer { pendingIndex += 1 }
-      return pending[pendingIndex]
+      let line = pending[pendingIndex]
+      return pendingBase == 0 ? line : LineMatch(number: line.number + pendingBase, range: line.range)
     }
 
-    /// Searches the next `parallelism` chunks concurrently and queues their lines
-    /// (or takes those of the window searched ahead), then, with
-    /// `overlapsWindows`, starts searching the window after it.
+    /// Searches the next `parallelism` chunks concurrently and queues their
+    /// lines; with `overlapsWindows`, takes the next window searched ahead.
     private mutating func fillWindow() throws(RegexError) {
       let s = sequence
       let window: WindowResult
-      if let ahead = prefetch, ahead.start == nextWindow {
-        prefetch = nil
-        window = try ahead.wait().get()
+      if s.overlapsWindows {
+        window = try takeWindowAhead()
       } else {
         window = try Self.searchWindow(s, start: nextWindow, firstLine: windowLineNumber)
+        pendingBase = 0
       }
       pending = window.lines
       pendingIndex = 0
@@ -630,10 +634,49 @@ public struct LineSequence {
       finished = window.isLast
       if let failure = window.failure {
         deferredError = failure
-        return
+        // A retry searches again from the failing line: what was searched ahead is dropped.
+        inFlight = []
+        aheadStart = nil
+      } else if finished {
+        inFlight = []
       }
-      if s.overlapsWindows && !finished {
-        prefetch = WindowPrefetch(s, start: nextWindow, firstLine: windowLineNumber)
+    }
+
+    /// mmgrep's `-j`: `parallelism` windows are searched at once, each whole
+    /// by one thread, while the caller handles the lines of the one before
+    /// them; they are taken in order. (Splitting each window among the
+    /// threads instead made them wait for each other, and for the caller,
+    /// at every window.) The lines come numbered from 1 in their window:
+    /// `pendingBase` makes the numbers absolute.
+    private mutating func takeWindowAhead() throws(RegexError) -> WindowResult {
+      let s = sequence
+      if inFlight.isEmpty && aheadStart == nil { aheadStart = nextWindow }
+      while inFlight.count < s.parallelism, let start = aheadStart {
+        let range = try Self.windowRange(s, start: start, bytes: s.chunkSize * 2)
+        if range.isEmpty && !inFlight.isEmpty { aheadStart = nil; break }
+        inFlight.append(WindowPrefetch(s, range: range))
+        aheadStart = range.isLast ? nil : range.range.upperBound
+      }
+      let window = try inFlight.removeFirst().wait().get()
+      pendingBase = windowLineNumber - 1
+      return window
+    }
+
+    /// The window of about `bytes` bytes that starts at `start` (a line
+    /// start): it ends just after a line end, or at the range's end (`isLast`).
+    static func windowRange(_ s: LineSequence, start: Int,
+                            bytes: Int) throws(RegexError) -> (range: Range<Int>, isLast: Bool, isEmpty: Bool) {
+      try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) in
+        let limit = try memory.checked(s.range, pattern: s.pattern.source).upperBound
+        if start >= limit { return (start..<start, true, true) }
+        var end = limit
+        if start + bytes < limit {
+          // A fault here (a truncated file) makes the window the rest of the memory, searched in
+          // one chunk, so the error reported is the first lost byte in buffer order.
+          let nl = try? memory.firstIndex(of: 0x0A, in: (start + bytes)..<limit, pattern: nil)
+          end = nl.map { $0 + 1 } ?? limit
+        }
+        return (start..<end, end >= limit, false)
       }
     }
 
@@ -651,29 +694,28 @@ public struct LineSequence {
 
     /// Searches the window of `s` that starts at `start` (`parallelism` chunks, concurrently).
     static func searchWindow(_ s: LineSequence, start: Int, firstLine: Int) throws(RegexError) -> WindowResult {
+      let window = try windowRange(s, start: start, bytes: s.chunkSize * s.parallelism)
+      if window.isEmpty { return WindowResult(lines: [], end: start, lineCount: 0, isLast: true) }
+      return try searchWindow(s, window.range, parts: s.parallelism, firstLine: firstLine, isLast: window.isLast)
+    }
+
+    /// Searches `window` in `parts` chunks, concurrently (one: on this thread).
+    static func searchWindow(_ s: LineSequence, _ window: Range<Int>, parts: Int, firstLine: Int,
+                             isLast: Bool) throws(RegexError) -> WindowResult {
       try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) -> WindowResult in
-        let limit = try memory.checked(s.range, pattern: s.pattern.source).upperBound
-        if start >= limit { return WindowResult(lines: [], end: start, lineCount: 0, isLast: true) }
-        let windowBytes = s.chunkSize * s.parallelism
-        var end = limit
-        if start + windowBytes < limit {
-          // A fault here (a truncated file) makes the window the rest of the memory, searched in
-          // one chunk, so the error reported is the first lost byte in buffer order.
-          let nl = try? memory.firstIndex(of: 0x0A, in: (start + windowBytes)..<limit, pattern: nil)
-          end = nl.map { $0 + 1 } ?? limit
-        }
-        let chunks = LineChunks.splitOrWhole(memory, range: start..<end, parts: s.parallelism, minimumSize: 1)
+        let start = window.lowerBound, end = window.upperBound
+        let chunks = LineChunks.splitOrWhole(memory, range: window, parts: parts, minimumSize: 1)
         let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true,
                                                  binaryReadSize: s.binaryReadSize)
         if results.contains(where: { if case .failure = $0 { true } else { false } }) {
           // A chunk failed (a match limit, a lost page): the window again, serially, so the
           // lines before the failing one come first, as grep prints them.
-          return try serialWindow(s, memory, start..<end, firstLine: firstLine, isLast: end >= limit)
+          return try serialWindow(s, memory, start..<end, firstLine: firstLine, isLast: isLast)
         }
         let combined = try s.pattern.combine(results, chunks: chunks, in: memory, inverted: s.inverted,
                                              firstLine: firstLine, binaryReadSize: s.binaryReadSize)
         return WindowResult(lines: combined.lines, end: end, lineCount: combined.lineCount,
-                            isLast: end >= limit || combined.binaryOffset != nil, binaryOffset: combined.binaryOffset)
+                            isLast: isLast || combined.binaryOffset != nil, binaryOffset: combined.binaryOffset)
       }
     }
 
@@ -750,16 +792,20 @@ final class WindowPrefetch: @unchecked Sendable {
   // signalled, and read only after waiting for it; what the search reads (the
   // pattern, a buffer behind its own lock, arrays and strings) is safe to read
   // from another thread.
-  let start: Int
   private let done = DispatchSemaphore(value: 0)
   private var result: Result<LineSequence.Iterator.WindowResult, RegexError>?
 
-  init(_ sequence: LineSequence, start: Int, firstLine: Int) {
-    self.start = start
+  /// Searches `window` (from `LineSequence.Iterator.windowRange`) on one
+  /// thread of the global queue, its lines numbered from 1.
+  init(_ sequence: LineSequence, range window: (range: Range<Int>, isLast: Bool, isEmpty: Bool)) {
     let job = UncheckedSendable(sequence)
     DispatchQueue.global().async { [self] in
       result = Result { () throws(RegexError) in
-        try LineSequence.Iterator.searchWindow(job.value, start: start, firstLine: firstLine)
+        if window.isEmpty {
+          return LineSequence.Iterator.WindowResult(lines: [], end: window.range.lowerBound, lineCount: 0, isLast: true)
+        }
+        return try LineSequence.Iterator.searchWindow(job.value, window.range, parts: 1, firstLine: 1,
+                                                      isLast: window.isLast)
       }
       // The semaphore's hand-off is invisible to ThreadSanitizer (futex in an uninstrumented runtime).
       csg_sync_release(Unmanaged.passUnretained(self).toOpaque())
