@@ -2,7 +2,8 @@
 // arbitrary bytes through every search API, checking each against the others:
 // bytes vs. HeapByteBuffer vs. MappedByteBuffer subjects, firstMatch vs.
 // matches vs. count (serial and on 2 threads with tiny chunks), matchingLines
-// vs. a per-line oracle, and replacing. Line searches are also checked over a
+// vs. a per-line oracle (also where an exact matcher decides the lines instead
+// of PCRE2), and replacing. Line searches are also checked over a
 // line-aligned range, with grep's binary-data rule (small reads), on 1-4
 // threads with tiny chunks, and under search budgets (tiny windows), against
 // a model computed here from the per-line oracle.
@@ -144,6 +145,29 @@ private func checkLines(_ pattern: Pattern, _ subject: [UInt8], _ buffers: [any 
                 + "\(got.map(\.number)) but per-line \(want.map(\.number))")
       }
     }
+  }
+}
+
+/// Where an exact line matcher (the class automaton, or the class-item
+/// matcher) decides the lines instead of PCRE2 — only with PCRE2's default
+/// limits, so the pattern is compiled again with them — its lines must be
+/// the per-line oracle's (computed with the small limits; skipped when the
+/// oracle hit one).
+private func checkDecidedLines(_ patternBytes: [UInt8], _ options: Pattern.Options, _ newline: Pattern.Newline,
+                               jit: Bool, _ oracle: Pattern, _ subject: [UInt8]) {
+  guard let exact = try? Pattern(bytes: patternBytes, options: options, newline: newline, jit: jit),
+        (exact.storage.prefilter as? ClassPrefilter)?.decidesLines == true else { return }
+  var expected: [LineMatch] = []
+  for (i, line) in lines(subject).enumerated() {
+    guard let hit = run("firstMatch(in: line)", { () throws(RegexError) in try oracle.firstMatch(in: Array(subject[line])) })
+    else { return }
+    if hit != nil { expected.append(LineMatch(number: i + 1, range: line)) }
+  }
+  for parallelism in [1, 2] {
+    let got = try? LineSequence(pattern: exact, source: .bytes(subject), inverted: false, parallelism: parallelism,
+                                chunkSize: 64).collect()
+    require(got == expected, "decided lines (\(parallelism) threads) \(got.map { $0.map(\.number) } ?? []) "
+            + "but per-line \(expected.map(\.number))")
   }
 }
 
@@ -459,6 +483,7 @@ public func fuzzRegex(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   }
   checkMatches(pattern, subject, buffers, chunk: chunk)
   checkLines(pattern, subject, buffers, chunk: chunk)
+  checkDecidedLines(patternBytes, options, newline, jit: jit, pattern, subject)
   checkLineRanges(pattern, subject, buffers, chunk: chunk, range: lineRange(subject, rangeSelector), readSize: readSize,
                   parallelism: parallelism, window: window)
   if let window { checkBudgetedMatches(pattern, subject, buffers[buffers.count - 1], window: window) }
