@@ -94,10 +94,7 @@ import TestSupport
 
   /// The numbers of the lines `pattern` selects in `buffer`.
   static func numbers(_ pattern: Pattern, in buffer: HeapByteBuffer, parallelism: Int = 1) throws -> [Int] {
-    var lines = pattern.matchingLines(in: buffer, parallelism: parallelism).makeIterator()
-    var found: [Int] = []
-    while let line = try lines.next() { found.append(line.number) }
-    return found
+    try SequenceMatcherTests.numbers(pattern, in: buffer, parallelism: parallelism)
   }
 
   @Test("the strict IPv4 regex selects the lines PCRE2 selects, near misses included")
