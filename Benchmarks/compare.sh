@@ -130,29 +130,7 @@ for p in "${text_patterns[@]}"; do IFS='|' read -r name flags pat <<<"$p"; pat=$
 # Peak RSS and peak anonymous memory on the log (count mode, a literal), sampled from
 # /proc/PID/status while each tool runs. Mapped file pages count in the RSS; the anonymous
 # part is the tool's own heap and stacks.
-# (stdout to a file: a stdout of /dev/null would make the tools stop at the first match)
-memsink=$out/memory-stdout.$$
-mem() {
-  python3 - "$memsink" "$@" <<'PY'
-import subprocess, sys, time
-out = open(sys.argv[1], "wb")
-p = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
-peak_rss = peak_anon = 0
-def sample():
-    global peak_rss, peak_anon
-    try:
-        for line in open("/proc/%d/status" % p.pid):
-            if line.startswith("VmHWM:"): peak_rss = max(peak_rss, int(line.split()[1]))
-            if line.startswith("RssAnon:"): peak_anon = max(peak_anon, int(line.split()[1]))
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
-while p.poll() is None:
-    sample()
-    time.sleep(0.002)
-print("%.0f MiB RSS, %.1f MiB anonymous" % (peak_rss / 1024, peak_anon / 1024))
-PY
-  rm -f "$memsink"
-}
+mem() { python3 Benchmarks/peak.py "$@"; }
 {
   echo
   echo "Peak memory, -c ERROR over $(basename "$log") ($(stat -c %s "$log") bytes, sampled every 2 ms):"

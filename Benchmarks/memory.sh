@@ -26,40 +26,7 @@ fi
 # scanning, not the disk.
 cat "$big" > /dev/null
 
-run() {
-  python3 - "$@" <<'PY'
-import subprocess, sys, time
-start = time.monotonic()
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
-import os, threading
-out = {"bytes": 0, "lines": 0, "last": b""}
-def drain():
-    while True:
-        chunk = p.stdout.read(1 << 20)
-        if not chunk:
-            break
-        out["bytes"] += len(chunk)
-        out["lines"] += chunk.count(b"\n")
-        out["last"] = (out["last"] + chunk)[-200:]
-t = threading.Thread(target=drain)
-t.start()
-peak_rss = peak_anon = 0
-while p.poll() is None:
-    try:
-        for line in open("/proc/%d/status" % p.pid):
-            if line.startswith("VmHWM:"): peak_rss = max(peak_rss, int(line.split()[1]))
-            if line.startswith("RssAnon:"): peak_anon = max(peak_anon, int(line.split()[1]))
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
-    time.sleep(0.002)
-t.join()
-elapsed = time.monotonic() - start
-result = out["last"].decode("utf-8", "replace").strip().splitlines()[-1] if out["lines"] == 1 else "%d lines" % out["lines"]
-print("%-58s %7.2f s  %6.0f MiB RSS  %5.1f MiB anonymous  exit %d  (%s)"
-      % (" ".join([sys.argv[1].split("/")[-1]] + sys.argv[2:-1]),
-         elapsed, peak_rss / 1024, peak_anon / 1024, p.returncode, result))
-PY
-}
+run() { python3 Benchmarks/peak.py --summary "$@"; }
 
 echo "$(basename "$big"): $(stat -c %s "$big") bytes; $(nproc) cores; $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
 for j in 1 2; do
