@@ -156,21 +156,6 @@ static ptrdiff_t csg_classes_avx2(const csg_classes *seq, const unsigned char *p
 }
 #endif
 
-static int csg_classes_has_avx2(void) {
-#if CSG_X86
-  static int cached = -1;
-  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx2") ? 1 : 0;
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-  }
-  return v;
-#else
-  return 0;
-#endif
-}
-
 // The kernel for `seq`. With `lines`, it counts the "\n" bytes of the blocks it
 // passes: *lines of them in [0, *counted).
 static ptrdiff_t csg_classes_kernel(const csg_classes *seq, const unsigned char *p, size_t n, int stop, int *kind,
@@ -178,7 +163,7 @@ static ptrdiff_t csg_classes_kernel(const csg_classes *seq, const unsigned char 
   *counted = 0;
   if (lines) *lines = 0;
 #if CSG_X86
-  if (csg_classes_has_avx2()) return csg_classes_avx2(seq, p, n, stop, kind, lines, counted);
+  if (csg_cpu_has_avx2()) return csg_classes_avx2(seq, p, n, stop, kind, lines, counted);
 #endif
   return csg_classes_scalar(seq, p, n, 0, stop, kind);
 }

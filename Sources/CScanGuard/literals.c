@@ -408,16 +408,6 @@ static size_t csg_count_avx2(const unsigned char *p, size_t n, unsigned char byt
   return total;
 }
 
-static int csg_has_avx2(void) {
-  static int cached = -1;
-  int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx2") ? 1 : 0;
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-  }
-  return v;
-}
 #endif
 
 // The kernel for `set`. With `lines`, it counts the "\n" bytes of the blocks it
@@ -427,7 +417,7 @@ static ptrdiff_t csg_literals_kernel(const csg_literals *set, const unsigned cha
   *counted = 0;
   if (lines) *lines = 0;
 #if CSG_X86
-  if (!csg_has_avx2()) return csg_scan_sse2(set, p, n, stop, kind);
+  if (!csg_cpu_has_avx2()) return csg_scan_sse2(set, p, n, stop, kind);
   return set->count > 1 ? csg_scan_teddy_avx2(set, p, n, stop, kind, lines, counted)
                         : csg_scan1_avx2(set, p, n, stop, kind, lines, counted);
 #else
@@ -480,7 +470,7 @@ static size_t csg_ascii_prefix_avx2(const unsigned char *p, size_t n) {
 size_t csg_ascii_prefix(const void *data, size_t n) {
   const unsigned char *p = data;
 #if CSG_X86
-  if (csg_has_avx2()) return csg_ascii_prefix_avx2(p, n);
+  if (csg_cpu_has_avx2()) return csg_ascii_prefix_avx2(p, n);
 #endif
   size_t i = 0;
   while (i < n && p[i] < 0x80) i++;
@@ -489,7 +479,7 @@ size_t csg_ascii_prefix(const void *data, size_t n) {
 
 size_t csg_count_byte_unguarded(const unsigned char *p, size_t n, unsigned char byte) {
 #if CSG_X86
-  return csg_has_avx2() ? csg_count_avx2(p, n, byte) : csg_count_sse2(p, n, byte);
+  return csg_cpu_has_avx2() ? csg_count_avx2(p, n, byte) : csg_count_sse2(p, n, byte);
 #else
   size_t total = 0;
   for (size_t i = 0; i < n; i++) total += p[i] == byte;

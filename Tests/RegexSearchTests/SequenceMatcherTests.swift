@@ -151,6 +151,36 @@ import TestSupport
     }
   }
 
+  /// After a candidate, the scan goes on past the candidate's line and checks
+  /// the rest of that line for NUL in its next round: a NUL at any distance
+  /// after the candidate (inside or past the scan's 64-byte block), in a
+  /// matching or a rejected line, with or without a last newline, is found
+  /// where the line-by-line search finds it.
+  @Test("a NUL at each distance after a candidate, in matching and rejected lines, as line by line",
+        arguments: [true, false])
+  func nulAtEachDistance(finalNewline: Bool) throws {
+    for distance in 0..<80 {
+      for matching in [true, false] {
+        var text: [UInt8] = []
+        for i in 0..<6 { text += Array("ip 10.0.\(i).1 ok\n".utf8) }
+        let padding = String(repeating: "x", count: distance)
+        text += Array((matching ? "ip 10.0.9.1 \(padding)" : "v 1.2 \(padding)").utf8)
+        text += [0] + Array("yy 10.0.0.2".utf8)
+        if finalNewline { text += Array("\nip 10.1.1.1 after\n".utf8) }
+        let buffer = HeapByteBuffer(text)
+        for source in [#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#, #"ip \d+\.0"#, #"\d\.\d \w"#] {
+          let p = try Pattern(source, options: [.utf])
+          #expect(p.storage.prefilter != nil, "\(source)")
+          let plain = try Pattern("(?=)" + source, options: [.utf])
+          for detection in [BinaryDetection.none, .grep, .stopAtNUL(readSize: 4096)] {
+            try expectSameLineSearch(p, as: plain, in: buffer, parallelism: 1, binaryDetection: detection,
+                                     "\(source) \(detection) distance \(distance) matching \(matching)")
+          }
+        }
+      }
+    }
+  }
+
   @Test("matching lines recorded in batches: numbers, counts and a NUL after a candidate, as line by line",
         arguments: [nil, 3, 700, 1_999])
   func batches(nulAtLine: Int?) throws {
