@@ -121,7 +121,7 @@ static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsi
       stops = (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, sv))
             | ((unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, sv)) << 32);
     }
-    if (ends | stops) {
+    if (__builtin_expect((ends | stops) != 0, 0)) {
       // A match holds no stop byte, so the earlier of the two comes first.
       ptrdiff_t end = ends ? (ptrdiff_t)(i + (size_t)__builtin_ctzll(ends)) : -1;
       ptrdiff_t at = stops ? (ptrdiff_t)(i + (size_t)__builtin_ctzll(stops)) : -1;

@@ -207,7 +207,7 @@ static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsig
       c1 = _mm256_or_si256(c1, _mm256_cmpeq_epi8(v1, sv));
     }
     __m256i any = _mm256_or_si256(c0, c1);
-    if (!_mm256_testz_si256(any, any)) {
+    if (__builtin_expect(!_mm256_testz_si256(any, any), 0)) {
       unsigned long long bits = (unsigned long long)(unsigned)_mm256_movemask_epi8(c0)
                               | ((unsigned long long)(unsigned)_mm256_movemask_epi8(c1) << 32);
       ptrdiff_t r = csg_resolve(set, p, n, i, bits, stop, kind);
@@ -226,20 +226,35 @@ static inline ptrdiff_t csg_scan1_avx2_body(const csg_literals *set, const unsig
   return csg_scan_scalar(set, p, n, i, stop, kind);
 }
 
-__attribute__((target("avx2")))
+// Each variant is a function of its own (not inlined into one dispatcher), so
+// its loop gets the registers to itself instead of reloading spilled values
+// on every step.
+#define CSG_SCAN1_VARIANT(name, c, s, l)                                                                        \
+  __attribute__((target("avx2"), noinline)) static ptrdiff_t name(                                             \
+      const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind, size_t *lines,            \
+      size_t *counted) {                                                                                        \
+    return csg_scan1_avx2_body(set, p, n, stop, kind, lines, counted, c, s, l);                                 \
+  }
+CSG_SCAN1_VARIANT(csg_scan1_caseless_stops_lines, 1, 1, 1)
+CSG_SCAN1_VARIANT(csg_scan1_caseless_stops, 1, 1, 0)
+CSG_SCAN1_VARIANT(csg_scan1_caseless_lines, 1, 0, 1)
+CSG_SCAN1_VARIANT(csg_scan1_caseless, 1, 0, 0)
+CSG_SCAN1_VARIANT(csg_scan1_stops_lines, 0, 1, 1)
+CSG_SCAN1_VARIANT(csg_scan1_stops, 0, 1, 0)
+CSG_SCAN1_VARIANT(csg_scan1_lines, 0, 0, 1)
+CSG_SCAN1_VARIANT(csg_scan1_plain, 0, 0, 0)
+#undef CSG_SCAN1_VARIANT
+
 static ptrdiff_t csg_scan1_avx2(const csg_literals *set, const unsigned char *p, size_t n, int stop, int *kind,
                                 size_t *lines, size_t *counted) {
-  const int stops = stop >= 0, counts = lines != NULL;
+  const int stops = stop >= 0;
   size_t unused = 0;
-  if (!counts) lines = &unused;
-#define CSG_SCAN1(c, s, l) csg_scan1_avx2_body(set, p, n, stop, kind, lines, counted, c, s, l)
-  if (set->caseless) {
-    if (stops) return counts ? CSG_SCAN1(1, 1, 1) : CSG_SCAN1(1, 1, 0);
-    return counts ? CSG_SCAN1(1, 0, 1) : CSG_SCAN1(1, 0, 0);
+  if (!lines) {
+    if (set->caseless) return (stops ? csg_scan1_caseless_stops : csg_scan1_caseless)(set, p, n, stop, kind, &unused, counted);
+    return (stops ? csg_scan1_stops : csg_scan1_plain)(set, p, n, stop, kind, &unused, counted);
   }
-  if (stops) return counts ? CSG_SCAN1(0, 1, 1) : CSG_SCAN1(0, 1, 0);
-  return counts ? CSG_SCAN1(0, 0, 1) : CSG_SCAN1(0, 0, 0);
-#undef CSG_SCAN1
+  if (set->caseless) return (stops ? csg_scan1_caseless_stops_lines : csg_scan1_caseless_lines)(set, p, n, stop, kind, lines, counted);
+  return (stops ? csg_scan1_stops_lines : csg_scan1_lines)(set, p, n, stop, kind, lines, counted);
 }
 
 // Teddy-style multi-literal filter (AVX2): for up to 8 needles, the first
@@ -342,7 +357,7 @@ static inline ptrdiff_t csg_teddy_body(const csg_literals *set, const csg_teddy 
       b0 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, sv));
       b1 |= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, sv));
     }
-    if (b0 | b1) {
+    if (__builtin_expect((b0 | b1) != 0, 0)) {
       ptrdiff_t r = b0 ? csg_teddy_resolve(set, p, n, i, r0, b0, stop, kind) : -1;
       if (r < 0 && b1) r = csg_teddy_resolve(set, p, n, i + 32, r1, b1, stop, kind);
       if (r >= 0) {
