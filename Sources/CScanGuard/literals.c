@@ -249,12 +249,14 @@ static ptrdiff_t csg_scan1_avx2(const csg_literals *set, const unsigned char *p,
                                 size_t *lines, size_t *counted) {
   const int stops = stop >= 0;
   size_t unused = 0;
-  if (!lines) {
-    if (set->caseless) return (stops ? csg_scan1_caseless_stops : csg_scan1_caseless)(set, p, n, stop, kind, &unused, counted);
-    return (stops ? csg_scan1_stops : csg_scan1_plain)(set, p, n, stop, kind, &unused, counted);
+  ptrdiff_t (*variant)(const csg_literals *, const unsigned char *, size_t, int, int *, size_t *, size_t *);
+  if (set->caseless) {
+    variant = lines ? (stops ? csg_scan1_caseless_stops_lines : csg_scan1_caseless_lines)
+                    : (stops ? csg_scan1_caseless_stops : csg_scan1_caseless);
+  } else {
+    variant = lines ? (stops ? csg_scan1_stops_lines : csg_scan1_lines) : (stops ? csg_scan1_stops : csg_scan1_plain);
   }
-  if (set->caseless) return (stops ? csg_scan1_caseless_stops_lines : csg_scan1_caseless_lines)(set, p, n, stop, kind, lines, counted);
-  return (stops ? csg_scan1_stops_lines : csg_scan1_lines)(set, p, n, stop, kind, lines, counted);
+  return variant(set, p, n, stop, kind, lines ? lines : &unused, counted);
 }
 
 // Teddy-style multi-literal filter (AVX2): for up to 8 needles, the first
