@@ -652,10 +652,10 @@ public struct LineSequence {
       let s = sequence
       if inFlight.isEmpty && aheadStart == nil { aheadStart = nextWindow }
       while inFlight.count < s.parallelism, let start = aheadStart {
-        let range = try Self.windowRange(s, start: start, bytes: s.chunkSize * 2)
-        if range.isEmpty && !inFlight.isEmpty { aheadStart = nil; break }
-        inFlight.append(WindowPrefetch(s, range: range))
-        aheadStart = range.isLast ? nil : range.range.upperBound
+        let window = try Self.windowRange(s, start: start, bytes: s.chunkSize * 2)
+        if window.range.isEmpty && !inFlight.isEmpty { aheadStart = nil; break }
+        inFlight.append(WindowPrefetch(s, range: window))
+        aheadStart = window.isLast ? nil : window.range.upperBound
       }
       let window = try inFlight.removeFirst().wait().get()
       pendingBase = windowLineNumber - 1
@@ -663,12 +663,13 @@ public struct LineSequence {
     }
 
     /// The window of about `bytes` bytes that starts at `start` (a line
-    /// start): it ends just after a line end, or at the range's end (`isLast`).
+    /// start): it ends just after a line end, or at the range's end (`isLast`);
+    /// empty when `start` is at or past that end.
     static func windowRange(_ s: LineSequence, start: Int,
-                            bytes: Int) throws(RegexError) -> (range: Range<Int>, isLast: Bool, isEmpty: Bool) {
+                            bytes: Int) throws(RegexError) -> (range: Range<Int>, isLast: Bool) {
       try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) in
         let limit = try memory.checked(s.range, pattern: s.pattern.source).upperBound
-        if start >= limit { return (start..<start, true, true) }
+        if start >= limit { return (start..<start, true) }
         var end = limit
         if start + bytes < limit {
           // A fault here (a truncated file) makes the window the rest of the memory, searched in
@@ -676,7 +677,7 @@ public struct LineSequence {
           let nl = try? memory.firstIndex(of: 0x0A, in: (start + bytes)..<limit, pattern: nil)
           end = nl.map { $0 + 1 } ?? limit
         }
-        return (start..<end, end >= limit, false)
+        return (start..<end, end >= limit)
       }
     }
 
@@ -695,14 +696,15 @@ public struct LineSequence {
     /// Searches the window of `s` that starts at `start` (`parallelism` chunks, concurrently).
     static func searchWindow(_ s: LineSequence, start: Int, firstLine: Int) throws(RegexError) -> WindowResult {
       let window = try windowRange(s, start: start, bytes: s.chunkSize * s.parallelism)
-      if window.isEmpty { return WindowResult(lines: [], end: start, lineCount: 0, isLast: true) }
       return try searchWindow(s, window.range, parts: s.parallelism, firstLine: firstLine, isLast: window.isLast)
     }
 
-    /// Searches `window` in `parts` chunks, concurrently (one: on this thread).
+    /// Searches `window` in `parts` chunks, concurrently (one: on this thread);
+    /// an empty window finds nothing and is the last.
     static func searchWindow(_ s: LineSequence, _ window: Range<Int>, parts: Int, firstLine: Int,
                              isLast: Bool) throws(RegexError) -> WindowResult {
-      try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) -> WindowResult in
+      if window.isEmpty { return WindowResult(lines: [], end: window.lowerBound, lineCount: 0, isLast: true) }
+      return try s.source.withBytes(pattern: s.pattern.source) { (memory) throws(RegexError) -> WindowResult in
         let start = window.lowerBound, end = window.upperBound
         let chunks = LineChunks.splitOrWhole(memory, range: window, parts: parts, minimumSize: 1)
         let results = try s.pattern.searchChunks(chunks, in: memory, inverted: s.inverted, collect: true,
@@ -797,15 +799,11 @@ final class WindowPrefetch: @unchecked Sendable {
 
   /// Searches `window` (from `LineSequence.Iterator.windowRange`) on one
   /// thread of the global queue, its lines numbered from 1.
-  init(_ sequence: LineSequence, range window: (range: Range<Int>, isLast: Bool, isEmpty: Bool)) {
+  init(_ sequence: LineSequence, range window: (range: Range<Int>, isLast: Bool)) {
     let job = UncheckedSendable(sequence)
     DispatchQueue.global().async { [self] in
       result = Result { () throws(RegexError) in
-        if window.isEmpty {
-          return LineSequence.Iterator.WindowResult(lines: [], end: window.range.lowerBound, lineCount: 0, isLast: true)
-        }
-        return try LineSequence.Iterator.searchWindow(job.value, window.range, parts: 1, firstLine: 1,
-                                                      isLast: window.isLast)
+        try LineSequence.Iterator.searchWindow(job.value, window.range, parts: 1, firstLine: 1, isLast: window.isLast)
       }
       // The semaphore's hand-off is invisible to ThreadSanitizer (futex in an uninstrumented runtime).
       csg_sync_release(Unmanaged.passUnretained(self).toOpaque())
