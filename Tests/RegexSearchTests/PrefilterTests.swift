@@ -269,14 +269,22 @@ import Testing
       + Array(repeating: Self.digits, count: 3), isExact: true))
     #expect(extract(#"\d{2}-\d{2}"#) == .init(classes: [Self.digits, Self.digits, Self.set("-"), Self.digits, Self.digits],
                                               isExact: true))
-    // A variable item contributes its first and last minimum characters to the windows around it.
+    // A variable item contributes its first and last minimum characters to the windows around it,
+    // and windows reach through it with the union of what may come at each place: after the first
+    // dot of an IPv4 regex, a digit, then digits or dots up to the fewest bytes the rest matches.
     let ipv4 = extract(#"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"#)
-    #expect(ipv4?.classes == [Self.digits, Self.set("."), Self.digits] && ipv4?.isExact == false)
+    let digitOrDot = Self.set("0123456789.")
+    #expect(ipv4?.classes == [Self.digits, Self.set("."), Self.digits] + Array(repeating: digitOrDot, count: 4))
+    #expect(ipv4?.isExact == false)
     // ... and the whole pattern to the exact line matcher: a match holds at most 2 bytes before the window.
     #expect(ipv4?.matcher?.items.count == 7 && ipv4?.matcher?.prefix == 2)
     #expect(ipv4?.matcher?.assertions == [1, 0, 0, 0, 0, 0, 0, 1])  // CSG_ASSERT_BOUNDARY before and after
     #expect(extract(#"\d+\.\d{2}"#)?.matcher?.prefix == nil)
-    #expect(extract(#"[a-z]{2}\d{2,3}\.\d\d"#)?.matcher?.prefix == 3)
+    // [a-z] [a-z0-9] \d \d . \d \d: the window reaches back through \d{2,3}, one byte after the match's start.
+    let reaching = extract(#"[a-z]{2}\d{2,3}\.\d\d"#)
+    #expect(reaching?.classes == [Self.lower, Self.lower | Self.digits, Self.digits, Self.digits, Self.set("."),
+                                  Self.digits, Self.digits])
+    #expect(reaching?.matcher?.prefix == 1)
     // "\s" loses "\n" (lines hold none); caseless folds letters.
     #expect(extract(#"\s"#) == .init(classes: [Self.set(" \t\u{0B}\u{0C}\r")], isExact: true))
     #expect(extract(#"\s+\d"#) == nil)  // a window of one space and one digit: too weak

@@ -118,6 +118,9 @@ enum ClassAutomaton {
     var longestLine: Int?
     /// Whether lines holding a non-ASCII byte are left to PCRE2.
     var asciiLines = false
+    /// Each position's class for a prefilter window (`Item.window`; `nil` when it may match a
+    /// character of several bytes).
+    var windowClasses: [ClassSequence.ByteSet?] = []
     /// Every byte any position matches.
     var anyByte: Bytes { positions.reduce(.none, |) }
   }
@@ -133,6 +136,20 @@ enum ClassAutomaton {
   /// pattern is not in the language read.
   static func extract(_ texts: [[UInt8]], options: Pattern.Options, newline: Pattern.Newline = .lf,
                       limits: Pattern.Limits = .init()) -> Extracted? {
+    guard let branches = read(texts, options: options, newline: newline) else { return nil }
+    let whole: Node = branches.count == 1 ? branches[0] : .choice(branches)
+    let laid = try? layout(branches, utf: options.contains(.utf))
+    let window = best(allWindows(whole) + (laid.map { spanningWindows($0.automaton) } ?? []))
+    let lowered = limits.matchLimit.map { $0 < 10_000_000 } == true || limits.depthLimit.map { $0 < 10_000_000 } == true
+      || limits.heapLimitKiB.map { $0 < 20_000 } == true
+    let automaton = lowered ? nil : laid.flatMap { try? budgeted($0) }
+    if automaton == nil && window == nil { return nil }
+    return Extracted(automaton: automaton, window: window)
+  }
+
+  /// The top-level alternatives of the user's alternatives `texts`, or `nil`
+  /// when the pattern is not in the language read.
+  static func read(_ texts: [[UInt8]], options: Pattern.Options, newline: Pattern.Newline = .lf) -> [Node]? {
     if options.contains(.extended) || options.contains(.literal) || options.contains(.wholeWords)
       || options.contains(.wholeLines) || newline != .lf || texts.isEmpty {
       return nil
@@ -148,13 +165,7 @@ enum ClassAutomaton {
       guard let node = try? reader.parse(leading > 0 ? Array(text.dropFirst(inline.count)) : text) else { return nil }
       branches += topBranches(node)
     }
-    let whole: Node = branches.count == 1 ? branches[0] : .choice(branches)
-    let window = best(allWindows(whole))
-    let lowered = limits.matchLimit.map { $0 < 10_000_000 } == true || limits.depthLimit.map { $0 < 10_000_000 } == true
-      || limits.heapLimitKiB.map { $0 < 20_000 } == true
-    let automaton = lowered ? nil : try? build(branches, utf: options.contains(.utf))
-    if automaton == nil && window == nil { return nil }
-    return Extracted(automaton: automaton, window: window)
+    return branches
   }
 
   /// The top-level alternatives of `node` (a group that is the whole of an
@@ -172,6 +183,12 @@ enum ClassAutomaton {
   /// Builds the automaton of `branches` (top-level alternatives), or throws
   /// when it is too large or PCRE2 could reach its match limit first.
   static func build(_ branches: [Node], utf: Bool) throws(Refusal) -> Automaton {
+    try budgeted(layout(branches, utf: utf))
+  }
+
+  /// The automaton of `branches` and how many ways PCRE2 may split a match
+  /// among their bounded parts, before its size is weighed against PCRE2's limit.
+  static func layout(_ branches: [Node], utf: Bool) throws(Refusal) -> (automaton: Automaton, ways: Double) {
     var builder = Builder()
     var ways = 0.0
     for branch in branches {
@@ -194,6 +211,14 @@ enum ClassAutomaton {
     }
     var a = builder.automaton
     a.asciiLines = utf && builder.anyNonASCIICharacter
+    return (a, ways)
+  }
+
+  /// `laid` with the longest line it decides, or throws when PCRE2 could reach
+  /// its match limit first on every useful line.
+  static func budgeted(_ laid: (automaton: Automaton, ways: Double)) throws(Refusal) -> Automaton {
+    var a = laid.automaton
+    let ways = laid.ways
     // Unbounded positions (those that follow themselves); the ones whose bytes
     // overlap a position that may come next can give back any number of bytes.
     // A disjoint one gives back nothing useful: the next position fails at
@@ -278,6 +303,7 @@ enum ClassAutomaton {
         let p = automaton.positions.count
         guard p < ClassAutomaton.maximumPositions else { throw Refusal() }
         automaton.positions.append(item.bytes)
+        automaton.windowClasses.append(item.wide ? nil : item.window)
         automaton.follow.append(0)
         if item.wide || item.window == nil { anyNonASCIICharacter = true }
         let bit: UInt64 = 1 << UInt64(p)
@@ -356,7 +382,8 @@ enum ClassAutomaton {
   /// The most selective of `windows`, or `nil` when none is selective enough
   /// for the prefilter (`ClassSequence.minimumSelectivity`).
   static func best(_ windows: [Window]) -> Window? {
-    guard let best = windows.max(by: { ClassSequence.score($0.classes) < ClassSequence.score($1.classes) }),
+    let rank = { (w: Window) in ClassSequence.rank(w.classes, prefix: w.prefix) }
+    guard let best = windows.max(by: { rank($0) < rank($1) }),
           ClassSequence.score(best.classes) >= ClassSequence.minimumSelectivity else { return nil }
     return best
   }
@@ -382,6 +409,92 @@ enum ClassAutomaton {
     return candidates.map { w in
       w.classes.count <= limit ? w : Window(classes: Array(w.classes.prefix(limit)), prefix: w.prefix)
     }
+  }
+
+  /// Windows that reach through alternations and repeats, read off the
+  /// automaton: one around each position every match passes through (no
+  /// path from a first to a last position avoids it). Position k after it
+  /// holds the union of the classes of the positions k steps on, for k below
+  /// the fewest steps to the end of a match (and up to
+  /// `ClassSequence.spanningReach`); the positions before it
+  /// likewise, backwards to the start. Every match holds such a window: the
+  /// strict IPv4 regex's first dot gives `\d\.\d[\d.][\d.][\d.][\d.]`, which
+  /// the `35.424Z` of a timestamp does not hold. A position whose class is no
+  /// window class (it may match several bytes) ends the window there.
+  static func spanningWindows(_ a: Automaton) -> [Window] {
+    let n = a.positions.count
+    guard n > 0, n <= 64, a.windowClasses.count == n else { return [] }
+    func each(_ set: UInt64, _ body: (Int) -> Void) {
+      var rest = set
+      while rest != 0 {
+        body(rest.trailingZeroBitCount)
+        rest &= rest - 1
+      }
+    }
+    let first = a.startAllowed.reduce(0, |), last = a.endAllowed.reduce(0, |)
+    var preceding = [UInt64](repeating: 0, count: n)
+    for p in 0..<n { each(a.follow[p]) { preceding[$0] |= 1 << UInt64(p) } }
+    func step(_ set: UInt64, _ edges: [UInt64]) -> UInt64 {
+      var out: UInt64 = 0
+      each(set) { out |= edges[$0] }
+      return out
+    }
+    // The most bytes a match holds before `p` (`nil`: no bound: a position before it repeats, or
+    // may match several bytes). Repeats are self-loops (only a single class repeats without bound),
+    // so the positions before `p` form no other cycle.
+    var longest = [Int?](repeating: nil, count: n)
+    var known = [Bool](repeating: false, count: n)
+    func before(_ p: Int, depth: Int = 0) -> Int? {
+      if known[p] { return longest[p] }
+      guard depth <= n else { return nil }
+      var most = 0
+      var bounded = true
+      each(preceding[p] & ~(1 << UInt64(p))) { q in
+        guard bounded, preceding[q] & (1 << UInt64(q)) == 0, a.windowClasses[q] != nil,
+              let b = before(q, depth: depth + 1) else { bounded = false; return }
+        most = max(most, b + 1)
+      }
+      known[p] = true
+      longest[p] = bounded ? most : nil
+      return longest[p]
+    }
+    var out: [Window] = []
+    for p in 0..<n {
+      guard let own = a.windowClasses[p] else { continue }
+      let bit: UInt64 = 1 << UInt64(p)
+      // Every match passes through p: nothing from the first positions reaches a last one without it.
+      var seen = first & ~bit, frontier = seen
+      while frontier != 0 {
+        frontier = step(frontier, a.follow) & ~bit & ~seen
+        seen |= frontier
+      }
+      guard seen & last == 0 else { continue }
+      var kept: Set<ClassSequence.ByteSet> = []
+      func fits(_ set: ClassSequence.ByteSet?) -> Bool {
+        guard let set, set.selectivity >= 1 else { return false }
+        if kept.contains(set) { return true }
+        guard kept.count < Int(CSG_MAX_CLASSES) else { return false }
+        kept.insert(set)
+        return true
+      }
+      guard fits(own) else { continue }
+      func reach(_ edges: [UInt64], ends: UInt64, room: Int) -> [ClassSequence.ByteSet] {
+        var classes: [ClassSequence.ByteSet] = []
+        var at = bit
+        while at & ends == 0 && classes.count < room {
+          at = step(at, edges)
+          var union: ClassSequence.ByteSet? = ClassSequence.ByteSet.empty
+          each(at) { q in union = union.flatMap { u in a.windowClasses[q].map { u | $0 } } }
+          guard at != 0, fits(union), let union else { break }
+          classes.append(union)
+        }
+        return classes
+      }
+      let ahead = reach(a.follow, ends: last, room: ClassSequence.spanningReach)
+      let behind = reach(preceding, ends: first, room: ClassSequence.spanningReach)
+      out.append(Window(classes: behind.reversed() + [own] + ahead, prefix: before(p).map { $0 - behind.count }))
+    }
+    return out
   }
 
   /// The runs of known classes in `run` (which starts at most `start` bytes

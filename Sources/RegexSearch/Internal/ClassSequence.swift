@@ -136,6 +136,8 @@ enum ClassSequence {
 
   /// The longest sequence the kernel takes.
   static let maximumLength = 64
+  /// The most positions a window through variable items reaches on either side of its anchor.
+  static let spanningReach = 16
   /// Windows narrower than this (in bits of selectivity) find too many
   /// candidates to beat the plain search.
   static let minimumSelectivity = 10.0
@@ -196,11 +198,110 @@ enum ClassSequence {
     if exact, windows.count == 1, !whole.isEmpty, whole.count <= maximumLength, !wrapped {
       return Extracted(classes: whole, isExact: true)
     }
-    guard let best = windows.max(by: { score($0.classes) < score($1.classes) }), score(best.classes) >= minimumSelectivity
+    windows += spanningWindows(items)
+    guard let best = windows.max(by: { rank($0.classes, prefix: $0.prefix) < rank($1.classes, prefix: $1.prefix) }),
+          score(best.classes) >= minimumSelectivity
     else { return nil }
     var extracted = Extracted(classes: best.classes, isExact: false)
     if !wrapped { extracted.matcher = matcher(items, prefix: best.prefix, lead: best.lead, limits: limits) }
     return extracted
+  }
+
+  /// Windows that reach through variable items (`\d\.\d[\d.][\d.][\d.][\d.]` for an
+  /// IPv4 regex, where the windows between them stop at `\d\.\d`), one for each
+  /// item start: position k after it holds the union of the classes any
+  /// match may have there, for k below the fewest bytes the items from there
+  /// on match (and below `spanningReach`); the positions before it likewise
+  /// from the items before, read backwards. Every match holds such a window with its bytes in those
+  /// classes, so each is as sound as the windows between variable items, and
+  /// narrower when the unions stay small (`35.424Z` in a timestamp holds the
+  /// IPv4 regex's `\d\.\d`, not this window). Assertions consume nothing and
+  /// are skipped; an unknown item ends the run the windows reach through.
+  static func spanningWindows(_ items: [Item]) -> [(classes: [ByteSet], prefix: Int?, lead: ByteSet)] {
+    typealias Known = (set: ByteSet, minimum: Int, maximum: Int?)
+    var out: [(classes: [ByteSet], prefix: Int?, lead: ByteSet)] = []
+    var run: [Known] = []
+    // Before each item of the run: the most bytes a match holds before it (`nil`: no bound), and what they may be.
+    var widths: [Int?] = []
+    var leads: [ByteSet] = []
+    var width: Int? = 0
+    var seen = ByteSet.empty
+    func flush() {
+      for anchor in run.indices {
+        let ahead = reach(run[anchor...])
+        let behind = reach(Array(run[..<anchor].reversed())[...])
+        // The kernel takes a few distinct classes: keep the positions nearest the anchor that fit.
+        var kept: Set<ByteSet> = []
+        func fits(_ set: ByteSet) -> Bool {
+          guard set.selectivity >= 1 else { return false }
+          if kept.contains(set) { return true }
+          guard kept.count < Int(CSG_MAX_CLASSES) else { return false }
+          kept.insert(set)
+          return true
+        }
+        let forward = Array(ahead.prefix { fits($0) })
+        let backward = Array(behind.prefix { fits($0) })
+        guard !forward.isEmpty else { continue }
+        out.append((backward.reversed() + forward, widths[anchor].map { $0 - backward.count }, leads[anchor]))
+      }
+      run = []
+      widths = []
+      leads = []
+    }
+    for item in items {
+      switch item {
+      case .assertion:
+        continue
+      case .unknown:
+        flush()
+        width = nil
+      case .repeated(let set, let minimum, let maximum, _):
+        run.append((set, minimum, maximum))
+        widths.append(width)
+        leads.append(seen)
+        seen = seen | set
+        width = width.flatMap { w in maximum.map { w + $0 } }
+      }
+    }
+    flush()
+    return out
+  }
+
+  /// The union of the classes at each position of the matches of `items`,
+  /// concatenated, up to the fewest bytes they match (every match has those
+  /// positions).
+  static func reach(_ items: ArraySlice<(set: ByteSet, minimum: Int, maximum: Int?)>) -> [ByteSet] {
+    // A reach beyond this adds little a window does not already narrow (and it is worked out for every item).
+    let longest = spanningReach
+    struct State: Hashable { var item: Int, count: Int }
+    let end = items.endIndex
+    // Past an item once it has its minimum; an unbounded item's count stops at its minimum.
+    func closure(_ states: Set<State>) -> Set<State> {
+      var all = states
+      var work = Array(states)
+      while let s = work.popLast() {
+        guard s.item < end && s.count >= items[s.item].minimum else { continue }
+        let next = State(item: s.item + 1, count: 0)
+        if all.insert(next).inserted { work.append(next) }
+      }
+      return all
+    }
+    let length = items.reduce(0) { $0 + $1.minimum }
+    var states = closure([State(item: items.startIndex, count: 0)])
+    var out: [ByteSet] = []
+    for _ in 0..<min(length, longest) {
+      var set = ByteSet.empty
+      var next: Set<State> = []
+      for s in states where s.item < end {
+        let item = items[s.item]
+        guard item.maximum.map({ s.count < $0 }) ?? true else { continue }
+        set = set | item.set
+        next.insert(State(item: s.item, count: item.maximum == nil ? min(s.count + 1, item.minimum) : s.count + 1))
+      }
+      out.append(set)
+      states = closure(next)
+    }
+    return out
   }
 
   /// The exact matcher for `items`, when the conditions on `Matcher` hold.
@@ -236,6 +337,13 @@ enum ClassSequence {
   }
 
   static func score(_ window: [ByteSet]) -> Double { window.reduce(0) { $0 + $1.selectivity } }
+
+  /// How a window ranks among others: by score, then, of equally selective
+  /// ones, the one fewest bytes into a match (an exact matcher starts nearer it).
+  /// The score is rounded: the same classes summed in another order differ in the last bits.
+  static func rank(_ window: [ByteSet], prefix: Int?) -> (Double, Int) {
+    ((score(window) * 1e6).rounded(), -(prefix ?? .max))
+  }
 
   enum Item: Equatable {
     /// `possessive`: the quantifier was possessive (`++`, `{m,n}+`).

@@ -1,0 +1,106 @@
+import Testing
+
+@testable import RegexSearch
+
+/// The windows that reach through variable items and alternations
+/// (`ClassSequence.spanningWindows`, `ClassAutomaton.spanningWindows`) must
+/// each be held by every match: the match PCRE2 finds in a line holds an
+/// occurrence of every such window, at most `prefix` bytes after its start
+/// (and, for a class sequence, with only `lead` bytes before it). Every
+/// window is checked, not only the one the prefilter picks.
+@Suite("Windows through variable items and alternations") struct SpanningWindowTests {
+  typealias ByteSet = ClassSequence.ByteSet
+
+  /// Whether `line[start..<end]` (a match) holds `classes` at most `prefix`
+  /// bytes after `start`, with only `lead` bytes before it.
+  static func holds(_ classes: [ByteSet], prefix: Int?, lead: ByteSet?, in line: [UInt8], match: Range<Int>) -> Bool {
+    guard match.count >= classes.count else { return false }
+    for w in match.lowerBound...(match.upperBound - classes.count) {
+      if let prefix, w - match.lowerBound > prefix { break }
+      if let lead, !line[match.lowerBound..<w].allSatisfy(lead.contains) { break }
+      if classes.indices.allSatisfy({ classes[$0].contains(line[w + $0]) }) { return true }
+    }
+    return false
+  }
+
+  static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
+    bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+  }
+
+  @Test("class sequences: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
+  func classSequences(seed: UInt64) throws {
+    var g = SequenceMatcherTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
+    var checked = 0
+    for _ in 0..<60 {
+      let source = g.pattern()
+      let lines = Self.lines(g.subject())
+      for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
+        guard let items = try? ClassSequence.parse(Array(source.utf8), caseless: options.contains(.caseInsensitive),
+                                                   utf: options.contains(.utf)) else { continue }
+        let windows = ClassSequence.spanningWindows(items)
+        // The lead is only used (by the exact matcher) when every item is known.
+        let known = !items.contains(.unknown)
+        let plain = try Pattern("(?=)" + source, options: options)
+        for line in lines {
+          guard let match = try plain.firstMatch(in: line) else { continue }
+          for w in windows {
+            checked += 1
+            #expect(Self.holds(w.classes, prefix: w.prefix, lead: known ? w.lead : nil, in: line, match: match.range),
+                    "\(source) \(options) \(w.classes.count) positions, prefix \(w.prefix as Any): \(line)")
+          }
+        }
+      }
+    }
+    #expect(checked > 500, "\(checked) windows checked against matches")
+  }
+
+  @Test("automata: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
+  func automata(seed: UInt64) throws {
+    var g = ClassAutomatonTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
+    var checked = 0
+    for _ in 0..<50 {
+      let source = g.pattern()
+      let lines = Self.lines(g.subject())
+      for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
+        guard let branches = ClassAutomaton.read([Array(source.utf8)], options: options),
+              let laid = try? ClassAutomaton.layout(branches, utf: options.contains(.utf)),
+              let plain = try? Pattern("(?=)" + source, options: options) else { continue }
+        let windows = ClassAutomaton.spanningWindows(laid.automaton)
+        for line in lines {
+          guard let match = try plain.firstMatch(in: line) else { continue }
+          for w in windows {
+            checked += 1
+            #expect(Self.holds(w.classes, prefix: w.prefix, lead: nil, in: line, match: match.range),
+                    "\(source) \(options) \(w.classes.count) positions, prefix \(w.prefix as Any): \(line)")
+          }
+        }
+      }
+    }
+    #expect(checked > 500, "\(checked) windows checked against matches")
+  }
+
+  @Test("windows reach through repeats and alternations, and stop where a match may end")
+  func shapes() throws {
+    func sets(_ members: String...) -> [ByteSet] {
+      members.map { m in
+        var s = ByteSet()
+        for b in m.utf8 { s.insert(b) }
+        return s
+      }
+    }
+    let d = "0123456789"
+    func automaton(_ source: String) throws -> [[ByteSet]] {
+      let branches = try #require(ClassAutomaton.read([Array(source.utf8)], options: [.utf]))
+      return try ClassAutomaton.spanningWindows(ClassAutomaton.layout(branches, utf: true).automaton).map(\.classes)
+    }
+    // (ab|cd)x+[0-9]: back from the digit, which every match passes through: x, then x or what
+    // comes before the first x, up to the start.
+    #expect(try automaton("(ab|cd)x+[0-9]").contains(sets("abcdx", "bdx", "x", d)))
+    // A position some match avoids is no anchor: nothing is read around [ab] in (?:[ab]|c)d.
+    #expect(try automaton("(?:[ab]|c)de").allSatisfy { $0.count == 3 && $0.first == sets("abc")[0] })
+    let items = try ClassSequence.parse(Array(#"\d+-\d{1,2}[a-c]"#.utf8), caseless: false, utf: true)
+    let windows = ClassSequence.spanningWindows(items)
+    // From "-": a digit, then a digit or a letter; the match may end after 3 bytes, so no further.
+    #expect(windows.contains { $0.classes == sets(d, "-", d, d + "abc") && $0.prefix == nil })
+  }
+}
