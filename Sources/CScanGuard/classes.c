@@ -6,8 +6,9 @@
 // two nibble lookups per 32 bytes) into a 64-bit mask; a sequence of length k
 // ends at byte e when, for every i, byte e - k + 1 + i is in class i: the AND
 // of each position's class mask shifted by k - 1 - i, with the previous
-// block's masks supplying the bytes before the block. Classes are ASCII-only,
-// so bytes >= 0x80 are in none.
+// block's masks supplying the bytes before the block. A class that holds
+// bytes >= 0x80 (the first or last byte of a Unicode property's character)
+// takes two more lookups, in a second table for the high nibbles 8..15.
 #define _GNU_SOURCE
 #include "CScanGuard.h"
 
@@ -26,11 +27,11 @@ int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length) {
   memset(seq, 0, sizeof *seq);
   seq->length = length;
   for (int i = 0; i < length; i++) {
-    const uint64_t *set = sets + 2 * i;
+    const uint64_t *set = sets + 4 * i;
     int found = -1;
     for (int c = 0; c < seq->classes; c++) {
       int same = 1;
-      for (int b = 0; b < 128 && same; b++) {
+      for (int b = 0; b < 256 && same; b++) {
         int in_new = (int)((set[b >> 6] >> (b & 63)) & 1);
         int in_old = (seq->member[b] >> c) & 1;
         if (in_new != in_old) same = 0;
@@ -40,10 +41,15 @@ int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length) {
     if (found < 0) {
       if (seq->classes == CSG_MAX_CLASSES) return 0;
       found = seq->classes++;
-      for (int b = 0; b < 128; b++) {
+      for (int b = 0; b < 256; b++) {
         if ((set[b >> 6] >> (b & 63)) & 1) {
           seq->member[b] |= (unsigned char)(1u << found);
-          seq->table[found][b & 15] |= (unsigned char)(1u << (b >> 4));
+          if (b < 128) {
+            seq->table[found][b & 15] |= (unsigned char)(1u << (b >> 4));
+          } else {
+            seq->upper[found][b & 15] |= (unsigned char)(1u << ((b >> 4) - 8));
+            seq->upper_classes |= 1u << found;
+          }
           if (b == 0) seq->holds_nul = 1;
         }
       }
@@ -74,8 +80,8 @@ static ptrdiff_t csg_classes_scalar(const csg_classes *seq, const unsigned char 
 __attribute__((target("avx2")))
 static inline unsigned long long csg_class_mask(__m256i table, __m256i bit, __m256i lo_nibble, __m256i v0,
                                                __m256i v1, __m256i h0, __m256i h1) {
-  // Byte b is in the class when bit (b >> 4) of table[b & 15] is set (b < 0x80;
-  // `bit` maps high nibbles 8..15 to 0, so bytes >= 0x80 are in no class).
+  // Byte b is in the class when bit (b >> 4) of table[b & 15] is set (b < 0x80:
+  // `bit` maps high nibbles 8..15 to 0, so bytes >= 0x80 are in none of this table).
   __m256i t0 = _mm256_shuffle_epi8(table, _mm256_and_si256(v0, lo_nibble));
   __m256i t1 = _mm256_shuffle_epi8(table, _mm256_and_si256(v1, lo_nibble));
   __m256i b0 = _mm256_shuffle_epi8(bit, h0), b1 = _mm256_shuffle_epi8(bit, h1);
@@ -91,11 +97,16 @@ __attribute__((target("avx2"), always_inline))
 static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsigned char *p, size_t n, int stop,
                                               int *kind, size_t *lines, size_t *counted, const int counts) {
   const int k = seq->length, classes = seq->classes;
-  __m256i table[CSG_MAX_CLASSES];
-  for (int c = 0; c < classes; c++)
+  __m256i table[CSG_MAX_CLASSES], upper[CSG_MAX_CLASSES];
+  const unsigned upper_classes = seq->upper_classes;
+  for (int c = 0; c < classes; c++) {
     table[c] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)seq->table[c]));
+    upper[c] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)seq->upper[c]));
+  }
   const __m256i bit = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0,
                                        1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i upper_bit = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, (char)128,
+                                             0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, (char)128);
   const __m256i lo_nibble = _mm256_set1_epi8(15);
   const __m256i sv = _mm256_set1_epi8((char)stop);
   unsigned long long previous[CSG_MAX_CLASSES] = {0};
@@ -107,7 +118,11 @@ static inline ptrdiff_t csg_classes_avx2_body(const csg_classes *seq, const unsi
     __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + i + 32));
     __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), lo_nibble);
     __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), lo_nibble);
-    for (int c = 0; c < classes; c++) current[c] = csg_class_mask(table[c], bit, lo_nibble, v0, v1, h0, h1);
+    for (int c = 0; c < classes; c++) {
+      current[c] = csg_class_mask(table[c], bit, lo_nibble, v0, v1, h0, h1);
+      // Its members >= 0x80, from the second table (`upper_bit` maps high nibbles 0..7 to 0).
+      if ((upper_classes >> c) & 1) current[c] |= csg_class_mask(upper[c], upper_bit, lo_nibble, v0, v1, h0, h1);
+    }
     // Bit e: the sequence ends at byte i + e.
     unsigned long long ends = ~0ULL;
     for (int j = 0; j < k && ends; j++) {

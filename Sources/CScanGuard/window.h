@@ -15,7 +15,7 @@ static inline int csg_is_word(int b) {
 static inline int csg_window_anchor(const csg_classes *w, unsigned char *byte) {
   for (int i = 0; i < w->length; i++) {
     int members = 0, last = 0;
-    for (int b = 0; b < 128; b++)
+    for (int b = 0; b < 256; b++)
       if ((w->member[b] >> w->position_class[i]) & 1) { members++; last = b; }
     if (members == 1) {
       *byte = (unsigned char)last;

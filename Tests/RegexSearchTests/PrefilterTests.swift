@@ -323,13 +323,16 @@ import Testing
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Int((state >> 33) % UInt64(n))
     }
-    let alphabet: [UInt8] = Array("ab01._ \t".utf8) + [0xC3, 0x00]
+    // Bytes >= 0x80 too: a Unicode property's window holds lead and continuation bytes
+    // (in the kernel's second table), and a class of both halves takes both tables.
+    let alphabet: [UInt8] = Array("ab01._ \t".utf8) + [0xC3, 0x80, 0xBF, 0xF4, 0xFF, 0x00]
     for _ in 0..<60 {
       let length = 1 + next(next(2) == 0 ? 5 : 64)
       var pool: [ByteSet] = []
+      let upper = next(2) == 0
       for _ in 0..<(1 + next(4)) {
         var s = ByteSet()
-        for b in alphabet where b < 0x80 && b != 0 && next(2) == 0 { s.insert(b) }
+        for b in alphabet where (b < 0x80 || upper) && b != 0 && next(2) == 0 { s.insert(b) }
         if s.isEmpty { s.insert(UInt8(ascii: "a")) }
         pool.append(s)
       }

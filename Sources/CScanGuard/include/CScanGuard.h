@@ -102,8 +102,8 @@ size_t csg_ascii_prefix(const void *p, size_t n);
 
 enum { CSG_MAX_SEQUENCE = 64, CSG_MAX_CLASSES = 8 };
 
-/// A sequence of 1 to CSG_MAX_SEQUENCE byte classes (each a set of ASCII
-/// bytes; at most CSG_MAX_CLASSES distinct ones): a position where byte i of
+/// A sequence of 1 to CSG_MAX_SEQUENCE byte classes (each a set of bytes;
+/// at most CSG_MAX_CLASSES distinct ones): a position where byte i of
 /// the data is in class i for every i matches. Membership is exact (two
 /// nibble lookups per class, 32 bytes at a time with AVX2); each class's
 /// matches are kept as 64-bit masks and the sequence is an AND of shifted
@@ -111,17 +111,21 @@ enum { CSG_MAX_SEQUENCE = 64, CSG_MAX_CLASSES = 8 };
 typedef struct {
   int length, classes;
   unsigned char position_class[CSG_MAX_SEQUENCE];
-  /// Per class: bit (b >> 4) of table[c][b & 15] is set when byte b (< 0x80) is in it.
+  /// Per class: bit (b >> 4) of table[c][b & 15] is set when byte b (< 0x80) is in it,
+  /// and bit (b >> 4) - 8 of upper[c][b & 15] when byte b (>= 0x80) is.
   unsigned char table[CSG_MAX_CLASSES][16];
+  unsigned char upper[CSG_MAX_CLASSES][16];
+  /// Bit c is set when class c holds a byte >= 0x80 (its membership then takes the second table).
+  unsigned upper_classes;
   /// Bit c of member[b] is set when byte b is in class c.
   unsigned char member[256];
   /// Whether some class holds a NUL byte (the scan cannot then stop at NUL).
   int holds_nul;
 } csg_classes;
 
-/// Fills `seq` from `length` classes, class i given as 128 bits (bit b of
-/// sets[i] = byte b, as two 64-bit words: sets[2*i] for 0..63, sets[2*i+1]
-/// for 64..127). Returns 1, or 0 when the length or the number of distinct
+/// Fills `seq` from `length` classes, class i given as 256 bits (bit b of
+/// sets[i] = byte b, as four 64-bit words: sets[4*i] for 0..63, sets[4*i+1]
+/// for 64..127, sets[4*i+2] for 128..191, sets[4*i+3] for 192..255). Returns 1, or 0 when the length or the number of distinct
 /// classes is out of range.
 int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length);
 /// *result is the first position in [0, n) where the sequence matches (and

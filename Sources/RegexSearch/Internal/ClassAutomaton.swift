@@ -55,7 +55,7 @@ enum ClassAutomaton {
 
     init() {}
     init(words: [UInt64]) { self.words = words }
-    init(_ set: ClassSequence.ByteSet) { words = [set.low, set.high, 0, 0] }
+    init(_ set: ClassSequence.ByteSet) { words = set.words }
 
     mutating func insert(_ b: UInt8) { words[Int(b >> 6)] |= 1 << UInt64(b & 63) }
     mutating func remove(_ b: UInt8) { words[Int(b >> 6)] &= ~(1 << UInt64(b & 63)) }

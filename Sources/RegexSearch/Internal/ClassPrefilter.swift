@@ -42,7 +42,7 @@ final class ClassPrefilter: LinePrefilter, @unchecked Sendable {  // immutable a
   private static func makeClasses(_ classes: [ClassSequence.ByteSet]) -> UnsafeMutablePointer<csg_classes>? {
     let made = UnsafeMutablePointer<csg_classes>.allocate(capacity: 1)
     var words: [UInt64] = []
-    for set in classes { words += [set.low, set.high] }
+    for set in classes { words += set.words }
     let ok = words.withUnsafeBufferPointer { csg_classes_init(made, $0.baseAddress, Int32(classes.count)) }
     if ok == 0 {
       made.deallocate()

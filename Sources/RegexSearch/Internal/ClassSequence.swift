@@ -30,6 +30,16 @@ import CScanGuard
 /// KELVIN SIGN and LONG S onto `k` and `s`, so a class holding `k K s S` then
 /// counts as unknown.
 ///
+/// In UTF mode a Unicode property `\p{Name}` that `UnicodeProperty` knows,
+/// repeated at least once, is a run of characters of unknown width: each is
+/// one of the property's ASCII members or a valid character of two to four
+/// bytes (PCRE2 with `PCRE2_MATCH_INVALID_UTF` matches no invalid bytes for
+/// these properties; the differential tests check it), so the first byte is an
+/// ASCII member or a lead byte 0xC2...0xF4, and the last one an ASCII member
+/// or a continuation byte 0x80...0xBF. The window before it ends with the
+/// first byte; the one after it starts with the last. Caseless matching does
+/// not change what a property matches.
+///
 /// A pattern that is nothing but fixed-count ASCII classes (no assertion, no
 /// variable item) is *exact*: a window match is a match of the pattern, so a
 /// line holding one matches without asking PCRE2.
@@ -40,15 +50,27 @@ import CScanGuard
 /// every such way at once, so both find a match in exactly the same lines
 /// (see `Matcher` for when PCRE2 could stop at a limit first, where none is built).
 enum ClassSequence {
-  /// A set of ASCII bytes.
+  /// A set of bytes: ASCII ones, and (for the first and last bytes of a
+  /// Unicode property's characters) bytes >= 0x80.
   struct ByteSet: Hashable {
     var low: UInt64 = 0   // bytes 0..<64
     var high: UInt64 = 0  // bytes 64..<128
+    var upperLow: UInt64 = 0   // bytes 128..<192
+    var upperHigh: UInt64 = 0  // bytes 192..<256
 
     static let empty = ByteSet()
 
+    /// Its four 64-bit words, bytes 0..<64 first (as `csg_classes_init` takes them).
+    var words: [UInt64] { [low, high, upperLow, upperHigh] }
+
     mutating func insert(_ b: UInt8) {
-      if b < 64 { low |= 1 << UInt64(b) } else if b < 128 { high |= 1 << UInt64(b - 64) }
+      let bit: UInt64 = 1 << UInt64(b & 63)
+      switch b >> 6 {
+      case 0: low |= bit
+      case 1: high |= bit
+      case 2: upperLow |= bit
+      default: upperHigh |= bit
+      }
     }
 
     mutating func insert(_ range: ClosedRange<UInt8>) {
@@ -56,13 +78,32 @@ enum ClassSequence {
     }
 
     func contains(_ b: UInt8) -> Bool {
-      b < 64 ? low & (1 << UInt64(b)) != 0 : b < 128 ? high & (1 << UInt64(b - 64)) != 0 : false
+      let word: UInt64
+      switch b >> 6 {
+      case 0: word = low
+      case 1: word = high
+      case 2: word = upperLow
+      default: word = upperHigh
+      }
+      return word & (1 << UInt64(b & 63)) != 0
     }
 
-    var count: Int { low.nonzeroBitCount + high.nonzeroBitCount }
-    var isEmpty: Bool { low == 0 && high == 0 }
+    var count: Int { asciiCount + upperCount }
+    var asciiCount: Int { low.nonzeroBitCount + high.nonzeroBitCount }
+    var upperCount: Int { upperLow.nonzeroBitCount + upperHigh.nonzeroBitCount }
+    var isEmpty: Bool { count == 0 }
+    /// Whether it holds only ASCII bytes.
+    var isASCII: Bool { upperLow == 0 && upperHigh == 0 }
 
-    static func | (a: ByteSet, b: ByteSet) -> ByteSet { ByteSet(low: a.low | b.low, high: a.high | b.high) }
+    static func & (a: ByteSet, b: ByteSet) -> ByteSet {
+      ByteSet(low: a.low & b.low, high: a.high & b.high, upperLow: a.upperLow & b.upperLow,
+              upperHigh: a.upperHigh & b.upperHigh)
+    }
+
+    static func | (a: ByteSet, b: ByteSet) -> ByteSet {
+      ByteSet(low: a.low | b.low, high: a.high | b.high, upperLow: a.upperLow | b.upperLow,
+              upperHigh: a.upperHigh | b.upperHigh)
+    }
 
     static let digits: ByteSet = { var s = ByteSet(); s.insert(0x30...0x39); return s }()
     static let word: ByteSet = {
@@ -85,11 +126,13 @@ enum ClassSequence {
       return s
     }
 
-    /// How much a position of this class narrows the search, in bits.
+    /// How much a position of this class narrows the search, in bits: of
+    /// 128 equally likely ASCII bytes, and bytes >= 0x80 as rare (one eighth
+    /// of an ASCII byte each: logs and source text are mostly ASCII).
     var selectivity: Double {
-      let n = max(count, 1)
+      let n = max(Double(asciiCount) + Double(upperCount) / 8, 1)
       var bits = 0.0
-      var x = 128.0 / Double(n)
+      var x = 128.0 / n
       while x >= 2 { bits += 1; x /= 2 }
       return bits + (x - 1)
     }
@@ -141,6 +184,18 @@ enum ClassSequence {
   /// Windows narrower than this (in bits of selectivity) find too many
   /// candidates to beat the plain search.
   static let minimumSelectivity = 10.0
+  /// The same for windows at a Unicode property's character (a class holding
+  /// bytes >= 0x80): PCRE2 has no start-of-match shortcut for a property and
+  /// looks each character up in its tables, so skipping most lines pays even
+  /// for a weak window (`[A-Z\x80-\xBF][a-z\xC2-\xF4]` for `\p{Lu}\p{Ll}`), and
+  /// matching each candidate line alone costs little more than the plain
+  /// search when nearly every line is one.
+  static let minimumPropertySelectivity = 3.0
+
+  /// The least score `window` needs to be used.
+  static func minimumScore(_ window: [ByteSet]) -> Double {
+    window.allSatisfy(\.isASCII) ? minimumSelectivity : minimumPropertySelectivity
+  }
 
   /// The classes for the user's pattern `text` compiled with `options`, or `nil`.
   static func extract(_ text: [UInt8], options: Pattern.Options, limits: Pattern.Limits = .init()) -> Extracted? {
@@ -168,6 +223,14 @@ enum ClassSequence {
       case .unknown:
         exact = false
         close()
+        width = nil
+        currentPrefix = nil
+      case .character(let first, let last):
+        // Its first byte ends the run before it; its last byte starts the next.
+        exact = false
+        current.append(first)
+        close()
+        current = [last]
         width = nil
         currentPrefix = nil
       case .repeated(let set, let minimum, let maximum, _):
@@ -199,8 +262,8 @@ enum ClassSequence {
       return Extracted(classes: whole, isExact: true)
     }
     windows += spanningWindows(items)
-    guard let best = windows.max(by: { rank($0.classes, prefix: $0.prefix) < rank($1.classes, prefix: $1.prefix) }),
-          score(best.classes) >= minimumSelectivity
+    let selective = windows.filter { score($0.classes) >= minimumScore($0.classes) }
+    guard let best = selective.max(by: { rank($0.classes, prefix: $0.prefix) < rank($1.classes, prefix: $1.prefix) })
     else { return nil }
     var extracted = Extracted(classes: best.classes, isExact: false)
     if !wrapped { extracted.matcher = matcher(items, prefix: best.prefix, lead: best.lead, limits: limits) }
@@ -252,7 +315,7 @@ enum ClassSequence {
       switch item {
       case .assertion:
         continue
-      case .unknown:
+      case .unknown, .character:
         flush()
         width = nil
       case .repeated(let set, let minimum, let maximum, _):
@@ -314,7 +377,7 @@ enum ClassSequence {
     var splits = 1
     for item in items {
       switch item {
-      case .unknown, .assertion(.other):
+      case .unknown, .character, .assertion(.other):
         return nil
       case .assertion(let kind):
         result.assertions[result.assertions.count - 1] |= kind == .wordBoundary
@@ -331,7 +394,7 @@ enum ClassSequence {
     // An unbounded item is last, or the next item's class shares no byte with its own.
     for (i, item) in result.items.enumerated() where item.maximum == nil && i + 1 < result.items.count {
       let next = result.items[i + 1].set
-      if item.set.low & next.low != 0 || item.set.high & next.high != 0 { return nil }
+      if !(item.set & next).isEmpty { return nil }
     }
     return result
   }
@@ -348,6 +411,9 @@ enum ClassSequence {
   enum Item: Equatable {
     /// `possessive`: the quantifier was possessive (`++`, `{m,n}+`).
     case repeated(ByteSet, minimum: Int, maximum: Int?, possessive: Bool)
+    /// One or more characters of a Unicode property, each one to four bytes:
+    /// the bytes the first may start with, and the last end with.
+    case character(first: ByteSet, last: ByteSet)
     case assertion(Assertion)
     /// An atom the reader does not know the width or bytes of.
     case unknown
@@ -382,6 +448,8 @@ enum ClassSequence {
     var items: [Item] = []
     while i < text.count {
       var set: ByteSet? = nil
+      // The ASCII members of a Unicode property (UTF mode), whose characters may be several bytes long.
+      var property: ByteSet? = nil
       let b = text[i]
       switch b {
       case UInt8(ascii: ")"):
@@ -417,6 +485,11 @@ enum ClassSequence {
       case UInt8(ascii: "\\"):
         guard i + 1 < text.count else { throw Refusal() }
         let e = text[i + 1]
+        if utf, e == UInt8(ascii: "p"), let read = UnicodeProperty.read(text, at: i) {
+          property = read.members
+          i = read.end
+          break
+        }
         i += 2
         switch e {
         case UInt8(ascii: "b"):
@@ -455,6 +528,12 @@ enum ClassSequence {
         }
       }
       let (minimum, maximum, possessive) = try quantifier(text, &i)
+      if let property {
+        // Caseless matching leaves properties alone; an optional one breaks the run.
+        items.append(minimum == 0 ? .unknown : .character(first: property | UnicodeProperty.leadBytes,
+                                                          last: property | UnicodeProperty.continuationBytes))
+        continue
+      }
       guard var known = set else {
         // An unknown atom: with a zero minimum it may vanish, else it breaks the run.
         items.append(.unknown)
@@ -681,7 +760,13 @@ extension ClassSequence.ByteSet {
   /// The set without `b`.
   func removing(_ b: UInt8) -> Self {
     var s = self
-    if b < 64 { s.low &= ~(1 << UInt64(b)) } else if b < 128 { s.high &= ~(1 << UInt64(b - 64)) }
+    let bit: UInt64 = ~(1 << UInt64(b & 63))
+    switch b >> 6 {
+    case 0: s.low &= bit
+    case 1: s.high &= bit
+    case 2: s.upperLow &= bit
+    default: s.upperHigh &= bit
+    }
     return s
   }
 }

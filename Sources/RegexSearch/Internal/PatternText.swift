@@ -104,8 +104,9 @@ enum PatternText {
         let e = pattern[i + 1]
         // \N alone means "not a newline"; only \N{U+…} can name one. \1-\9 are backreferences
         // (or octal): conservative either way.
-        if e == UInt8(ascii: "p"), let end = newlineFreeProperty(pattern, at: i) {
-          i = end
+        // A property no "\n" has: \p{Lu}, \pL, \p{Cyrillic}.
+        if e == UInt8(ascii: "p"), let read = UnicodeProperty.read(pattern, at: i) {
+          i = read.end
           continue
         }
         if risky.contains(e) && !(e == UInt8(ascii: "N") && (i + 2 >= pattern.count || pattern[i + 2] != UInt8(ascii: "{"))) {
@@ -137,40 +138,6 @@ enum PatternText {
       i += 1
     }
     return false
-  }
-
-  /// Unicode properties no `"\n"` has (it is a control character, in the
-  /// Common script): the letter, mark, number, punctuation, symbol and
-  /// separator categories, PCRE2's `Xan` `Xwd` `Xuc`, and some scripts. Names
-  /// are compared as PCRE2 compares them: without case, spaces, `_` or `-`.
-  static let newlineFreeProperties: Set<String> = [
-    "l", "lu", "ll", "lt", "lm", "lo", "l&", "lc", "m", "mn", "mc", "me", "n", "nd", "nl", "no",
-    "p", "pc", "pd", "ps", "pe", "pi", "pf", "po", "s", "sm", "sc", "sk", "so", "z", "zs", "zl", "zp",
-    "xan", "xwd", "xuc",
-    "latin", "latn", "greek", "grek", "cyrillic", "cyrl", "han", "hani", "arabic", "arab", "hebrew", "hebr",
-    "hiragana", "hira", "katakana", "kana", "hangul", "hang", "thai", "devanagari", "deva", "armenian", "armn",
-    "georgian", "geor",
-  ]
-
-  /// When `pattern[i...]` is `\p{Name}` or `\pL` for a property no `"\n"` has
-  /// (`newlineFreeProperties`), the index just past it; otherwise `nil`
-  /// (`\P`, `\p{^…}` and other properties may match one).
-  static func newlineFreeProperty(_ pattern: [UInt8], at i: Int) -> Int? {
-    guard i + 2 < pattern.count else { return nil }
-    if pattern[i + 2] != UInt8(ascii: "{") {
-      return "LMNPSZ".utf8.contains(pattern[i + 2]) ? i + 3 : nil
-    }
-    var j = i + 3
-    var name: [UInt8] = []
-    while j < pattern.count && pattern[j] != UInt8(ascii: "}") {
-      let c = pattern[j]
-      if c != UInt8(ascii: " ") && c != UInt8(ascii: "_") && c != UInt8(ascii: "-") {
-        name.append(c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c)
-      }
-      j += 1
-    }
-    guard j < pattern.count, newlineFreeProperties.contains(String(decoding: name, as: UTF8.self)) else { return nil }
-    return j + 1
   }
 
   /// Whether a search's matches may depend on where it started, beyond the
