@@ -261,15 +261,15 @@ final class JSONLines {
   private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
   /// Whether `bytes` are UTF-8 as JSON requires: grep's text rule
-  /// (`isValidText`) minus the UTF-16 surrogates U+D800–U+DFFF (`ED A0`–`ED BF`),
-  /// which glibc accepts and JSON does not.
+  /// (`isValidText`) up to U+10FFFF only, without the longer forms beyond it
+  /// (`F4 90`–`F4 BF`, leads `F5`–`FD`) that glibc accepts and JSON does not.
   static func isStrictUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     guard isValidText(bytes) else { return false }
-    var index = 0
     let count = bytes.count
-    while index + 1 < count {
-      // In valid UTF-8, 0xED is only ever a lead byte.
-      if bytes[index] == 0xED && bytes[index + 1] >= 0xA0 { return false }
+    var index = 0
+    while index < count {
+      // In text a byte >= 0xF4 is a lead byte, followed by at least one more.
+      if bytes[index] > 0xF4 || (bytes[index] == 0xF4 && bytes[index + 1] >= 0x90) { return false }
       index += 1
     }
     return true

@@ -82,6 +82,21 @@ final class JSONOutputTests {
     #expect(try bytes((parsed[2]["data"] as? [String: Any])?["lines"]) == [0xC3, 0x28, 0x41, 0x0A])
   }
 
+  @Test("text beyond U+10FFFF (glibc's, so grep prints it) is base64 in JSON; U+D7FF is text")
+  func beyondUnicode() throws {
+    let lines: [[UInt8]] = [[0x41, 0x20, 0xF4, 0x90, 0x80, 0x80], [0x41, 0x20, 0xED, 0x9F, 0xBF],
+                            [0x41, 0x20, 0xF5, 0x80, 0x80, 0x80], [0x41, 0x20, 0xF4, 0x8F, 0xBF, 0xBF]]
+    try write(lines.flatMap { $0 + [0x0A] }, to: "u.txt")
+    let plain = try mmgrep(["A", "u.txt"])
+    #expect(plain.stdout == lines.flatMap { $0 + [0x0A] } && plain.stderr.isEmpty)  // all four are text to grep
+    let parsed = try events(try mmgrep(["--json", "A", "u.txt"]).stdout)
+    let objects = parsed.compactMap { ($0["data"] as? [String: Any])?["lines"] as? [String: String] }
+    #expect(objects.map { $0.keys.first } == ["bytes", "text", "bytes", "text"])
+    for (object, line) in zip(parsed.dropFirst().prefix(4), lines) {
+      #expect(try bytes((object["data"] as? [String: Any])?["lines"]) == line + [0x0A])
+    }
+  }
+
   @Test("no events for a file without matches; -v reports selected lines without submatches; a binary file reports its binary offset")
   func fileEvents() throws {
     let none = try mmgrep(["--json", "qqq", "prose.txt"])
