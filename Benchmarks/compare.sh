@@ -55,6 +55,7 @@ log_patterns=(
   "many-match word||\\w{12}"
   "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
   "strict IPv4||\\b((25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\b"
+  "Unicode property||\\p{Lu}\\p{Ll}+"
 )
 text_patterns=(
   "literal||PM_RESUME"
@@ -66,6 +67,7 @@ text_patterns=(
   "many-match word||\\w{12}"
   "IPv4||\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b"
   "strict IPv4||\\b((25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\b"
+  "Unicode property||\\p{Lu}\\p{Ll}+"
 )
 if [ $quick = 1 ]; then log_patterns=("${log_patterns[@]:0:2}"); text_patterns=("${text_patterns[@]:0:2}"); fi
 
@@ -84,7 +86,7 @@ bench() {  # corpus-name file name flags pattern
     add "mmgrep -j2" "$mmgrep -j2 $flags -$mode -e $qp $file"
     add "ripgrep"    "rg --no-config -j1 $flags -$mode -e $qp $file"
     add "grep -P"    "grep -P $flags -$mode -e $qp $file"
-    if ! [[ $pat == *\\d* || $pat == *\\b* ]]; then add "grep -E" "grep -E $flags -$mode -e $qp $file"; fi
+    if ! [[ $pat == *\\d* || $pat == *\\b* || $pat == *\\p* ]]; then add "grep -E" "grep -E $flags -$mode -e $qp $file"; fi
     add "pcre2grep"  "pcre2grep -u $flags -$mode -e $qp $file"
     add "ugrep"      "ugrep -P $flags -$mode -e $qp $file"
     if [ $mode = c ]; then
