@@ -209,16 +209,19 @@ private func checkReplace(_ pattern: Pattern, _ subject: [UInt8], _ buffers: [an
 
 /// Tokens of the grammar mode: what the class-sequence and literal prefilters
 /// understand (ASCII classes with counts, literals, anchors), and a few things
-/// that make them give up (groups, alternation, `.`, negated classes, NUL).
+/// that make them give up (groups, alternation, `.`, negated classes, NUL), and
+/// Unicode properties (whose characters' first and last bytes make class windows).
 private let grammarTokens = [
   "[a-z]", "[0-9]", "\\d", "\\w", "\\s", "\\.", "[A-Fa-f0-9]", "[abk]", "{3}", "{2,4}", "{0,2}", "+", "*", "?",
   "{1}", "a", "b", "k", "0", "9", "-", ":", " ", "^", "$", "\\b", "\\B", "[^a]", ".", "|", "(", ")", "(?:", "\\h",
   "\\v", "[\\x00-\\x09]", "\\x00", "(?i)", "{12}", "\\S", "\\D", "[[:alpha:]]", "\\n", "[a\\n]", "\\Q.\\E", "{5}",
+  "\\p{Lu}", "\\p{Ll}", "\\p{Cyrillic}", "\\pN", "\\P{L}", "\\p{Xuc}", "\\p{Han}",
 ]
 
-/// The subject alphabet of the grammar mode (bytes 0xF0 and up stay as they are,
-/// so invalid UTF-8 still occurs).
-private let grammarAlphabet = Array("ab09k.:- \n\u{0}AKz_\r\tx".utf8)
+/// The subject alphabet of the grammar mode: ASCII bytes and a few characters of
+/// several bytes (bytes 0xF0 and up stay as they are, so invalid UTF-8 still occurs).
+private let grammarAlphabet: [[UInt8]] = Array("ab09k.:- \n\u{0}AKz_\r\tx".utf8).map { [$0] }
+  + ["é", "Ж", "ж", "漢", "\u{212A}", "É"].map { Array($0.utf8) }
 
 /// grep's binary-data rule as a plain model: where the binary part of the
 /// lines `inRange` (absolute ranges, without their newlines) of a search over
@@ -460,7 +463,7 @@ public func fuzzRegex(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   let chunk = 1 + Int(control >> 4)
   if mode & 1 == 1 {
     patternBytes = patternBytes.flatMap { Array(grammarTokens[Int($0) % grammarTokens.count].utf8) }
-    subject = subject.map { $0 >= 0xF0 ? $0 : grammarAlphabet[Int($0) % grammarAlphabet.count] }
+    subject = subject.flatMap { $0 >= 0xF0 ? [$0] : grammarAlphabet[Int($0) % grammarAlphabet.count] }
   }
   let readSize = [1, 2, 3, 4, 7, 8, 16, 64][Int(mode >> 1) & 7]
   let parallelism = 1 + Int(mode >> 4) & 3
