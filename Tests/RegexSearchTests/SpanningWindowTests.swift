@@ -27,6 +27,23 @@ import Testing
     bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
   }
 
+  /// Checks every window against the match PCRE2 finds in each of `lines`
+  /// (with an empty lookahead first: no prefilter); returns how many checks it made.
+  static func check(_ windows: [(classes: [ByteSet], prefix: Int?, lead: ByteSet?)], _ source: String,
+                    _ options: Pattern.Options, _ lines: [[UInt8]]) throws -> Int {
+    let plain = try Pattern("(?=)" + source, options: options)
+    var checked = 0
+    for line in lines {
+      guard let match = try plain.firstMatch(in: line) else { continue }
+      for w in windows {
+        checked += 1
+        #expect(holds(w.classes, prefix: w.prefix, lead: w.lead, in: line, match: match.range),
+                "\(source) \(options) \(w.classes.count) positions, prefix \(w.prefix as Any): \(line)")
+      }
+    }
+    return checked
+  }
+
   @Test("class sequences: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
   func classSequences(seed: UInt64) throws {
     var g = SequenceMatcherTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
@@ -37,18 +54,10 @@ import Testing
       for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
         guard let items = try? ClassSequence.parse(Array(source.utf8), caseless: options.contains(.caseInsensitive),
                                                    utf: options.contains(.utf)) else { continue }
-        let windows = ClassSequence.spanningWindows(items)
         // The lead is only used (by the exact matcher) when every item is known.
         let known = !items.contains(.unknown)
-        let plain = try Pattern("(?=)" + source, options: options)
-        for line in lines {
-          guard let match = try plain.firstMatch(in: line) else { continue }
-          for w in windows {
-            checked += 1
-            #expect(Self.holds(w.classes, prefix: w.prefix, lead: known ? w.lead : nil, in: line, match: match.range),
-                    "\(source) \(options) \(w.classes.count) positions, prefix \(w.prefix as Any): \(line)")
-          }
-        }
+        let windows = ClassSequence.spanningWindows(items).map { ($0.classes, $0.prefix, known ? $0.lead : nil) }
+        checked += try Self.check(windows, source, options, lines)
       }
     }
     #expect(checked > 500, "\(checked) windows checked against matches")
@@ -64,16 +73,9 @@ import Testing
       for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
         guard let branches = ClassAutomaton.read([Array(source.utf8)], options: options),
               let laid = try? ClassAutomaton.layout(branches, utf: options.contains(.utf)),
-              let plain = try? Pattern("(?=)" + source, options: options) else { continue }
-        let windows = ClassAutomaton.spanningWindows(laid.automaton)
-        for line in lines {
-          guard let match = try plain.firstMatch(in: line) else { continue }
-          for w in windows {
-            checked += 1
-            #expect(Self.holds(w.classes, prefix: w.prefix, lead: nil, in: line, match: match.range),
-                    "\(source) \(options) \(w.classes.count) positions, prefix \(w.prefix as Any): \(line)")
-          }
-        }
+              (try? Pattern(source, options: options)) != nil else { continue }
+        let windows = ClassAutomaton.spanningWindows(laid.automaton).map { ($0.classes, $0.prefix, ByteSet?.none) }
+        checked += try Self.check(windows, source, options, lines)
       }
     }
     #expect(checked > 500, "\(checked) windows checked against matches")
