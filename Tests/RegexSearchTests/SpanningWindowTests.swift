@@ -29,7 +29,7 @@ import Testing
 
   /// Checks every window against the match PCRE2 finds in each of `lines`
   /// (with an empty lookahead first: no prefilter); returns how many checks it made.
-  static func check(_ windows: [(classes: [ByteSet], prefix: Int?, lead: ByteSet?)], _ source: String,
+  static func check(_ windows: Windows, _ source: String,
                     _ options: Pattern.Options, _ lines: [[UInt8]]) throws -> Int {
     let plain = try Pattern("(?=)" + source, options: options)
     var checked = 0
@@ -44,41 +44,43 @@ import Testing
     return checked
   }
 
-  @Test("class sequences: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
-  func classSequences(seed: UInt64) throws {
-    var g = SequenceMatcherTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
+  typealias Windows = [(classes: [ByteSet], prefix: Int?, lead: ByteSet?)]
+
+  /// Checks the windows `read` gives for `count` generated patterns (nil: the
+  /// pattern is not read), each with its generated subject, under three option sets.
+  static func checkGenerated(_ count: Int, _ next: () -> (source: String, subject: [UInt8]),
+                             _ read: (String, Pattern.Options) -> Windows?) throws {
     var checked = 0
-    for _ in 0..<60 {
-      let source = g.pattern()
-      let lines = Self.lines(g.subject())
+    for _ in 0..<count {
+      let (source, subject) = next()
       for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
-        guard let items = try? ClassSequence.parse(Array(source.utf8), caseless: options.contains(.caseInsensitive),
-                                                   utf: options.contains(.utf)) else { continue }
-        // The lead is only used (by the exact matcher) when every item is known.
-        let known = !items.contains(.unknown)
-        let windows = ClassSequence.spanningWindows(items).map { ($0.classes, $0.prefix, known ? $0.lead : nil) }
-        checked += try Self.check(windows, source, options, lines)
+        guard let windows = read(source, options), (try? Pattern(source, options: options)) != nil else { continue }
+        checked += try check(windows, source, options, lines(subject))
       }
     }
     #expect(checked > 500, "\(checked) windows checked against matches")
   }
 
+  @Test("class sequences: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
+  func classSequences(seed: UInt64) throws {
+    var g = SequenceMatcherTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
+    try Self.checkGenerated(60, { (g.pattern(), g.subject()) }) { source, options in
+      guard let items = try? ClassSequence.parse(Array(source.utf8), caseless: options.contains(.caseInsensitive),
+                                                 utf: options.contains(.utf)) else { return nil }
+      // The lead is only used (by the exact matcher) when every item is known.
+      let known = !items.contains(.unknown)
+      return ClassSequence.spanningWindows(items).map { ($0.classes, $0.prefix, known ? $0.lead : nil) }
+    }
+  }
+
   @Test("automata: every window is held by every match PCRE2 finds", arguments: [1, 2, 3, 4])
   func automata(seed: UInt64) throws {
     var g = ClassAutomatonTests.Generator(state: seed &* 0x9E37_79B9_7F4A_7C15)
-    var checked = 0
-    for _ in 0..<50 {
-      let source = g.pattern()
-      let lines = Self.lines(g.subject())
-      for options: Pattern.Options in [[.utf], [], [.utf, .caseInsensitive]] {
-        guard let branches = ClassAutomaton.read([Array(source.utf8)], options: options),
-              let laid = try? ClassAutomaton.layout(branches, utf: options.contains(.utf)),
-              (try? Pattern(source, options: options)) != nil else { continue }
-        let windows = ClassAutomaton.spanningWindows(laid.automaton).map { ($0.classes, $0.prefix, ByteSet?.none) }
-        checked += try Self.check(windows, source, options, lines)
-      }
+    try Self.checkGenerated(50, { (g.pattern(), g.subject()) }) { source, options in
+      guard let branches = ClassAutomaton.read([Array(source.utf8)], options: options),
+            let laid = try? ClassAutomaton.layout(branches, utf: options.contains(.utf)) else { return nil }
+      return ClassAutomaton.spanningWindows(laid.automaton).map { ($0.classes, $0.prefix, nil) }
     }
-    #expect(checked > 500, "\(checked) windows checked against matches")
   }
 
   @Test("windows reach through repeats and alternations, and stop where a match may end")
