@@ -125,8 +125,9 @@ typedef struct {
 
 /// Fills `seq` from `length` classes, class i given as 256 bits (bit b of
 /// sets[i] = byte b, as four 64-bit words: sets[4*i] for 0..63, sets[4*i+1]
-/// for 64..127, sets[4*i+2] for 128..191, sets[4*i+3] for 192..255). Returns 1, or 0 when the length or the number of distinct
-/// classes is out of range.
+/// for 64..127, sets[4*i+2] for 128..191, sets[4*i+3] for 192..255).
+/// Returns 1, or 0 when the length or the number of distinct classes is out
+/// of range.
 int csg_classes_init(csg_classes *seq, const uint64_t *sets, int length);
 /// *result is the first position in [0, n) where the sequence matches (and
 /// ends within n) or, when stop >= 0, where the byte `stop` lies, whichever

@@ -179,7 +179,8 @@ enum ClassSequence {
 
   /// The longest sequence the kernel takes.
   static let maximumLength = 64
-  /// The most positions a window through variable items reaches on either side of its anchor.
+  /// The most positions a window through variable items reaches on either side of its anchor:
+  /// more adds little a window does not already narrow (and reaches are worked out for every item).
   static let spanningReach = 16
   /// Windows narrower than this (in bits of selectivity) find too many
   /// candidates to beat the plain search.
@@ -334,8 +335,6 @@ enum ClassSequence {
   /// concatenated, up to the fewest bytes they match (every match has those
   /// positions).
   static func reach(_ items: ArraySlice<(set: ByteSet, minimum: Int, maximum: Int?)>) -> [ByteSet] {
-    // A reach beyond this adds little a window does not already narrow (and it is worked out for every item).
-    let longest = spanningReach
     struct State: Hashable { var item: Int, count: Int }
     let end = items.endIndex
     // Past an item once it has its minimum; an unbounded item's count stops at its minimum.
@@ -352,7 +351,7 @@ enum ClassSequence {
     let length = items.reduce(0) { $0 + $1.minimum }
     var states = closure([State(item: items.startIndex, count: 0)])
     var out: [ByteSet] = []
-    for _ in 0..<min(length, longest) {
+    for _ in 0..<min(length, spanningReach) {
       var set = ByteSet.empty
       var next: Set<State> = []
       for s in states where s.item < end {

@@ -102,13 +102,13 @@ enum PatternText {
       let b = pattern[i]
       if b == UInt8(ascii: "\\"), i + 1 < pattern.count {
         let e = pattern[i + 1]
-        // \N alone means "not a newline"; only \N{U+…} can name one. \1-\9 are backreferences
-        // (or octal): conservative either way.
         // A property no "\n" has: \p{Lu}, \pL, \p{Cyrillic}.
         if e == UInt8(ascii: "p"), let read = UnicodeProperty.read(pattern, at: i) {
           i = read.end
           continue
         }
+        // \N alone means "not a newline"; only \N{U+…} can name one. \1-\9 are backreferences
+        // (or octal): conservative either way.
         if risky.contains(e) && !(e == UInt8(ascii: "N") && (i + 2 >= pattern.count || pattern[i + 2] != UInt8(ascii: "{"))) {
           return true
         }
