@@ -14,6 +14,23 @@ import TestSupport
     try Pattern(source, options: options, limits: limits).storage.prefilter as? ClassPrefilter
   }
 
+  /// Expects `pattern` to select the lines `reference` selects in `buffer`, and
+  /// to count as many, on 1 and 2 threads; returns how many it selected in both runs together.
+  static func expectSameLines(_ pattern: Pattern, as reference: Pattern, in buffer: HeapByteBuffer, _ label: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+    var selected = 0
+    for parallelism in [1, 2] {
+      let found = try numbers(pattern, in: buffer, parallelism: parallelism)
+      let expected = try numbers(reference, in: buffer, parallelism: parallelism)
+      #expect(found == expected, "\(label) -j\(parallelism)", sourceLocation: sourceLocation)
+      #expect(try pattern.countMatchingLines(in: buffer, parallelism: parallelism)
+              == reference.countMatchingLines(in: buffer, parallelism: parallelism), "\(label)",
+              sourceLocation: sourceLocation)
+      selected += found.count
+    }
+    return selected
+  }
+
   /// The numbers of the lines `pattern` selects in `buffer`.
   static func numbers(_ pattern: Pattern, in buffer: HeapByteBuffer, parallelism: Int = 1) throws -> [Int] {
     var lines = pattern.matchingLines(in: buffer, parallelism: parallelism).makeIterator()
@@ -121,13 +138,7 @@ import TestSupport
         // An empty lookahead defeats the prefilter: PCRE2 decides every line.
         let plain = try Pattern("(?=)" + source, options: options)
         #expect(plain.storage.prefilter == nil)
-        for parallelism in [1, 2] {
-          let found = try Self.numbers(p, in: buffer, parallelism: parallelism)
-          let expected = try Self.numbers(plain, in: buffer, parallelism: parallelism)
-          #expect(found == expected, "\(source) \(options) -j\(parallelism)")
-          #expect(try p.countMatchingLines(in: buffer, parallelism: parallelism)
-                  == plain.countMatchingLines(in: buffer, parallelism: parallelism), "\(source) \(options)")
-        }
+        _ = try Self.expectSameLines(p, as: plain, in: buffer, "\(source) \(options)")
       }
     }
     // Most generated patterns are in the matcher's language.

@@ -180,14 +180,9 @@ enum ClassAutomaton {
 
   // MARK: - The automaton
 
-  /// Builds the automaton of `branches` (top-level alternatives), or throws
-  /// when it is too large or PCRE2 could reach its match limit first.
-  static func build(_ branches: [Node], utf: Bool) throws(Refusal) -> Automaton {
-    try budgeted(layout(branches, utf: utf))
-  }
-
-  /// The automaton of `branches` and how many ways PCRE2 may split a match
-  /// among their bounded parts, before its size is weighed against PCRE2's limit.
+  /// The automaton of `branches` (top-level alternatives) and how many ways
+  /// PCRE2 may split a match among their bounded parts, before its size is
+  /// weighed against PCRE2's limit (`budgeted`); throws when it is too large.
   static func layout(_ branches: [Node], utf: Bool) throws(Refusal) -> (automaton: Automaton, ways: Double) {
     var builder = Builder()
     var ways = 0.0
@@ -309,7 +304,7 @@ enum ClassAutomaton {
         let bit: UInt64 = 1 << UInt64(p)
         return Built(first: bit, last: bit, nullable: false)
       case .boundary:
-        throw Refusal()  // only at a top-level alternative's ends (taken off by `build`)
+        throw Refusal()  // only at a top-level alternative's ends (taken off by `layout`)
       case .sequence(let nodes):
         var whole = Built()
         for n in nodes {
